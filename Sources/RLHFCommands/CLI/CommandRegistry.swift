@@ -1,0 +1,6 @@
+/// Every subcommand, in the order `rlhf --help` lists them.
+public enum CommandRegistry {
+    public static let all: [Command.Type] = [
+        InitCommand.self,
+    ]
+}
