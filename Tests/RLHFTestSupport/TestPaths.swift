@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where tests find the repository and the shared data (`../shared` beside the checkout; override with
+/// `RLHF_SHARED`). Tests that need shared data call `TestPaths.shared(...)`, which fails loudly with the
+/// path it looked at when the data is not there.
+public enum TestPaths {
+    /// The repository root, found from this file's own path.
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var sharedRoot: URL {
+        if let env = ProcessInfo.processInfo.environment["RLHF_SHARED"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    /// A file under the shared folder, e.g. `shared("datasets/hh-rlhf/harmless-base-test.jsonl.gz")`.
+    public static func shared(_ relative: String) -> URL {
+        sharedRoot.appendingPathComponent(relative)
+    }
+
+    public static func repo(_ relative: String) -> URL {
+        repoRoot.appendingPathComponent(relative)
+    }
+}
+
+/// A fresh temporary directory, removed when the value is released.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init(_ label: String = "rlhf-test") {
+        let base = URL(fileURLWithPath: NSTemporaryDirectory())
+        url = base.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
