@@ -1,6 +1,10 @@
 /// Every subcommand, in the order `rlhf --help` lists them.
 public enum CommandRegistry {
-    public static let all: [Command.Type] = [
+    nonisolated(unsafe) public static let all: [Command.Type] = [
         InitCommand.self,
+        ImportCommand.self,
+        ExportPreferencesCommand.self,
+        SplitCommand.self,
+        StatsCommand.self,
     ]
 }
