@@ -1,6 +1,8 @@
 -- rlhf store, schema version 1.
 -- Forward-only: once landed, this file is never edited; changes come as 0002_*.sql and later.
 -- Times are UTC ISO 8601 text with milliseconds. Hashes are SHA-256 of the UTF-8 text (32-byte BLOB).
+-- CHECKs spell out "x = 'a' OR x = 'b'" rather than "x IN ('a', 'b')": SQLite builds a temporary
+-- b-tree for an IN list on every execution of an INSERT, which made imports 3x slower.
 
 -- One row: this store's identity (a random id minted at creation), used to build export ids for
 -- labels made here, so ids stay unique when stores are merged by export and import.
@@ -16,7 +18,7 @@ CREATE TABLE prompts (
     text       TEXT NOT NULL,
     hash       BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
     source     TEXT NOT NULL,
-    split      TEXT CHECK (split IN ('train', 'validation', 'test')),
+    split      TEXT CHECK (split = 'train' OR split = 'validation' OR split = 'test'),
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     metadata   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata) AND json_type(metadata) = 'object')
 );
@@ -29,14 +31,15 @@ CREATE TABLE completions (
     text       TEXT NOT NULL,
     hash       BLOB NOT NULL CHECK (length(hash) = 32),
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    UNIQUE (prompt_id, hash)
+    UNIQUE (prompt_id, hash),
+    UNIQUE (prompt_id, id)   -- the target of labels' and rankings' (prompt, completion) foreign keys
 );
 
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL,
     config      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config)),
-    status      TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'failed', 'stopped')),
+    status      TEXT NOT NULL DEFAULT 'running' CHECK (status = 'running' OR status = 'finished' OR status = 'failed' OR status = 'stopped'),
     started_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     finished_at TEXT,
     message     TEXT
@@ -60,24 +63,36 @@ CREATE TABLE checkpoints (
 );
 CREATE INDEX checkpoints_by_run ON checkpoints(run_id, step);
 
--- Where a completion came from; one row per arrival. origin: 'sft' (an SFT target, imported or
--- written), 'generated' (sampled by `rlhf generate` from checkpoint_id with settings/seed/sample
--- index), 'imported' (a reply in an imported preference file). source names the file for imports.
-CREATE TABLE completion_provenance (
+-- Where completions came from. An arrival is one import of a file or one `rlhf generate` call:
+-- origin 'sft' (SFT targets), 'generated' (sampled from checkpoint_id with settings and seed) or
+-- 'imported' (replies in an imported preference file); source names the file for imports.
+CREATE TABLE arrivals (
     id            INTEGER PRIMARY KEY,
-    completion_id INTEGER NOT NULL REFERENCES completions(id),
-    origin        TEXT NOT NULL CHECK (origin IN ('sft', 'generated', 'imported')),
+    origin        TEXT NOT NULL CHECK (origin = 'sft' OR origin = 'generated' OR origin = 'imported'),
     source        TEXT,
     checkpoint_id INTEGER REFERENCES checkpoints(id),
     settings      TEXT CHECK (settings IS NULL OR json_valid(settings)),
     seed          INTEGER,
-    sample_index  INTEGER,
     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
--- Re-importing a file adds no second provenance row; a new sample (other seed or index) does.
-CREATE UNIQUE INDEX completion_provenance_identity ON completion_provenance(
-    completion_id, origin, ifnull(source, ''), ifnull(checkpoint_id, -1), ifnull(seed, -1), ifnull(sample_index, -1));
-CREATE INDEX completion_provenance_by_origin ON completion_provenance(origin, checkpoint_id);
+-- The same file imported again is the same arrival, so it adds no second provenance row.
+CREATE UNIQUE INDEX arrivals_identity ON arrivals(origin, ifnull(source, ''), ifnull(checkpoint_id, -1), ifnull(seed, -1), ifnull(settings, ''));
+
+-- A completion's provenance: one row per (completion, arrival, sample index), so the same text
+-- sampled twice keeps both provenances. sample_index is -1 when the arrival is not sampling.
+CREATE TABLE completion_provenance (
+    completion_id INTEGER NOT NULL REFERENCES completions(id),
+    arrival_id    INTEGER NOT NULL REFERENCES arrivals(id),
+    sample_index  INTEGER NOT NULL DEFAULT -1,
+    PRIMARY KEY (completion_id, arrival_id, sample_index)
+) WITHOUT ROWID;
+
+-- Provenance as one row per arrival of a completion, with its origin and settings.
+CREATE VIEW completion_origins AS
+SELECT cp.completion_id, a.origin, a.source, a.checkpoint_id, a.settings, a.seed,
+       CASE WHEN cp.sample_index < 0 THEN NULL ELSE cp.sample_index END AS sample_index,
+       a.created_at
+FROM completion_provenance cp JOIN arrivals a ON a.id = cp.arrival_id;
 
 CREATE TABLE annotators (
     id         INTEGER PRIMARY KEY,
@@ -100,41 +115,39 @@ CREATE TABLE guidelines (
 -- Rows are never deleted and never updated, except superseded_by, set once (triggers below).
 CREATE TABLE labels (
     id                INTEGER PRIMARY KEY,
-    kind              TEXT NOT NULL DEFAULT 'label' CHECK (kind IN ('label', 'undo')),
-    prompt_id         INTEGER NOT NULL REFERENCES prompts(id),
-    first_id          INTEGER NOT NULL REFERENCES completions(id),
-    second_id         INTEGER NOT NULL REFERENCES completions(id),
-    winner            TEXT CHECK (winner IN ('first', 'second', 'tie')),
-    tie_kind          TEXT CHECK (tie_kind IN ('plain', 'both-good', 'both-bad')),
-    strength          INTEGER CHECK (strength IN (1, 2, 3)),
-    shown_first       TEXT CHECK (shown_first IN ('first', 'second')),
+    kind              TEXT NOT NULL DEFAULT 'label' CHECK (kind = 'label' OR kind = 'undo'),
+    prompt_id         INTEGER NOT NULL,
+    first_id          INTEGER NOT NULL,
+    second_id         INTEGER NOT NULL,
+    winner            TEXT CHECK (winner = 'first' OR winner = 'second' OR winner = 'tie'),
+    tie_kind          TEXT CHECK (tie_kind = 'plain' OR tie_kind = 'both-good' OR tie_kind = 'both-bad'),
+    strength          INTEGER CHECK (strength = 1 OR strength = 2 OR strength = 3),
+    shown_first       TEXT CHECK (shown_first = 'first' OR shown_first = 'second'),
     annotator_id      INTEGER REFERENCES annotators(id),
-    source            TEXT NOT NULL CHECK (source IN ('human', 'simulated') OR source LIKE 'imported:_%'),
+    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR source LIKE 'imported:_%'),
     guideline_version INTEGER REFERENCES guidelines(version),
     seconds           REAL CHECK (seconds IS NULL OR seconds >= 0),
     rationale         TEXT,
     external_id       TEXT,
     created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     superseded_by     INTEGER REFERENCES labels(id),
+    -- Both completions belong to the label's prompt (a foreign key, not a trigger: a trigger that may
+    -- abort makes every insert open a statement journal).
+    FOREIGN KEY (prompt_id, first_id) REFERENCES completions(prompt_id, id),
+    FOREIGN KEY (prompt_id, second_id) REFERENCES completions(prompt_id, id),
     CHECK (first_id < second_id),
     CHECK ((kind = 'label') = (winner IS NOT NULL)),
     CHECK ((winner = 'tie') IS (tie_kind IS NOT NULL) OR kind = 'undo'),
     CHECK (kind = 'label' OR (tie_kind IS NULL AND strength IS NULL))
 );
-CREATE INDEX labels_by_pair ON labels(first_id, second_id);
 CREATE INDEX labels_by_annotator ON labels(annotator_id, id);
-CREATE INDEX labels_by_prompt ON labels(prompt_id);
 -- The identity of an imported judgement: (pair, winner, annotator or source, meta.id). Labels made
--- here have external_id NULL and so never collide (NULLs are distinct in a unique index).
-CREATE UNIQUE INDEX labels_import_identity ON labels(
+-- here have external_id NULL, so they never collide (NULLs are distinct in a unique index). Its
+-- (first_id, second_id) prefix is also the index of labels by pair.
+CREATE UNIQUE INDEX labels_by_pair ON labels(
     first_id, second_id, winner, ifnull(annotator_id, 0), source, external_id);
 
-CREATE TRIGGER labels_pair_belongs_to_prompt BEFORE INSERT ON labels
-WHEN (SELECT prompt_id FROM completions WHERE id = NEW.first_id) IS NOT NEW.prompt_id
-  OR (SELECT prompt_id FROM completions WHERE id = NEW.second_id) IS NOT NEW.prompt_id
-BEGIN
-    SELECT RAISE(ABORT, 'label pair: both completions must belong to the label''s prompt');
-END;
+
 
 CREATE TRIGGER labels_are_never_deleted BEFORE DELETE ON labels
 BEGIN
@@ -168,28 +181,33 @@ END;
 -- A k-wise ranking of completions of one prompt (InstructGPT). Same supersede rule as labels.
 CREATE TABLE rankings (
     id                INTEGER PRIMARY KEY,
-    kind              TEXT NOT NULL DEFAULT 'ranking' CHECK (kind IN ('ranking', 'undo')),
+    kind              TEXT NOT NULL DEFAULT 'ranking' CHECK (kind = 'ranking' OR kind = 'undo'),
     prompt_id         INTEGER NOT NULL REFERENCES prompts(id),
     annotator_id      INTEGER REFERENCES annotators(id),
-    source            TEXT NOT NULL CHECK (source IN ('human', 'simulated') OR source LIKE 'imported:_%'),
+    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR source LIKE 'imported:_%'),
     guideline_version INTEGER REFERENCES guidelines(version),
     seconds           REAL CHECK (seconds IS NULL OR seconds >= 0),
     rationale         TEXT,
     external_id       TEXT,
     created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    superseded_by     INTEGER REFERENCES rankings(id)
+    superseded_by     INTEGER REFERENCES rankings(id),
+    UNIQUE (id, prompt_id)   -- the target of ranking_items' foreign key
 );
 CREATE INDEX rankings_by_prompt ON rankings(prompt_id);
 CREATE INDEX rankings_by_annotator ON rankings(annotator_id, id);
 
 -- rank 0 is the best. shown_position is where the item appeared on screen (NULL when unknown).
 CREATE TABLE ranking_items (
-    ranking_id     INTEGER NOT NULL REFERENCES rankings(id),
+    ranking_id     INTEGER NOT NULL,
+    prompt_id      INTEGER NOT NULL,
     rank           INTEGER NOT NULL CHECK (rank >= 0),
-    completion_id  INTEGER NOT NULL REFERENCES completions(id),
+    completion_id  INTEGER NOT NULL,
     shown_position INTEGER,
     PRIMARY KEY (ranking_id, rank),
-    UNIQUE (ranking_id, completion_id)
+    UNIQUE (ranking_id, completion_id),
+    -- Every ranked completion belongs to the ranking's prompt.
+    FOREIGN KEY (ranking_id, prompt_id) REFERENCES rankings(id, prompt_id),
+    FOREIGN KEY (prompt_id, completion_id) REFERENCES completions(prompt_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX ranking_items_by_completion ON ranking_items(completion_id);
 

@@ -163,3 +163,55 @@ public enum Hex {
         return out
     }
 }
+
+/// A SHA-256 digest as a value: hashable without an allocation (prompt caches on the import path),
+/// and bound to SQLite as its 32 bytes in digest order.
+public struct Digest: Hashable, Sendable {
+    public var words: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32)
+        words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+    }
+
+    public init(raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32)
+        words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: raw) }
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+    public var hex: String { Hex.encode(bytes) }
+
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: words, body)
+    }
+
+    public static func == (a: Digest, b: Digest) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+    }
+
+    /// Byte-wise order, the order SQLite sorts the blobs in.
+    public func precedes(_ other: Digest) -> Bool {
+        bytes.lexicographicallyPrecedes(other.bytes)
+    }
+}
+
+extension SHA256 {
+    public static func digest(_ bytes: UnsafeRawBufferPointer) -> Digest {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return Digest(bytes: hasher.finalize())
+    }
+
+    public static func digest(_ string: String) -> Digest {
+        var s = string
+        return s.withUTF8 { digest(UnsafeRawBufferPointer($0)) }
+    }
+}

@@ -1,9 +1,6 @@
 import RLHFCore
 import RLHFData
 
-public enum ImportKind: String, CaseIterable, Sendable { case prompts, sft, preferences }
-public enum PreferenceFormat: String, CaseIterable, Sendable { case trl, hh }
-
 public struct ImportOptions: Sendable {
     public var kind: ImportKind
     /// nil: each record decides (a `prompt` field means TRL, its absence HH).
@@ -38,129 +35,133 @@ public struct ImportSummary: Sendable, Equatable {
 
 extension Store {
     /// Imports one JSONL file in one transaction: any bad line aborts the whole file with
-    /// `FILE:LINE: what is wrong` and leaves the store as it was.
+    /// `FILE:LINE: what is wrong` and leaves the store as it was. Lines are parsed and hashed on a
+    /// second thread (`ImportPipeline`) while this one writes.
     public func importJSONL(_ reader: LineReader, file: String, options: ImportOptions) throws -> ImportSummary {
         let fileName = file.split(separator: "/").last.map(String.init) ?? file
-        var summary = ImportSummary()
-        var promptIDs: [[UInt8]: Int64] = [:]   // hash -> id, for files that repeat prompts
+        let pipeline = ImportPipeline(reader: reader, kind: options.kind, format: options.format)
+        defer { pipeline.cancel() }
+        var writer = try ImportWriter(store: self, fileName: fileName, options: options, now: Timestamp.now())
         try db.write {
-            while true {
-                let more = try reader.nextLine { line -> Bool in
-                    let lineNumber = reader.lineNumber
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                        summary.blankLines += 1
-                        return true
-                    }
+            // Foreign keys are checked once at COMMIT instead of after every statement: a statement
+            // that may abort needs a statement journal, which cost a third of an import. Our inserts
+            // take their ids from rows just written; a violation still aborts the whole file.
+            try db.execute("PRAGMA defer_foreign_keys = ON")
+            while let batch = pipeline.next() {
+                for (offset, item) in batch.items.enumerated() {
+                    let line = batch.firstLine + offset
                     do {
-                        let value: JSONValue
-                        do { value = try JSONParser.parse(line) } catch let error as JSONParseError {
-                            throw RecordError("invalid JSON at column \(error.column): \(error.message)")
+                        switch item {
+                        case .record(let record): try writer.write(record)
+                        case .bad(let error): throw error
+                        case .readFailure(let message): throw ImportError(file: file, line: line, message: message)
                         }
-                        guard let object = value.objectValue else {
-                            throw RecordError("expected a JSON object, got \(value.typeName)")
-                        }
-                        summary.records += 1
-                        let isNew: Bool
-                        switch options.kind {
-                        case .prompts:
-                            isNew = try importPrompt(TRLFormat.parsePrompt(object), fileName, options, &summary, &promptIDs)
-                        case .sft:
-                            isNew = try importSFT(TRLFormat.parseSFT(object), fileName, options, &summary, &promptIDs)
-                        case .preferences:
-                            let record: PreferenceRecord
-                            switch options.format ?? (object["prompt"] != nil ? .trl : .hh) {
-                            case .trl: record = try TRLFormat.parsePreference(object)
-                            case .hh: record = try HHFormat.parse(object)
-                            }
-                            isNew = try importPreference(record, fileName, options, &summary, &promptIDs)
-                        }
-                        if isNew { summary.newRecords += 1 } else { summary.existingRecords += 1 }
                     } catch let error as RecordError {
-                        throw ImportError(file: file, line: lineNumber, message: error.message)
+                        throw ImportError(file: file, line: line, message: error.message)
                     } catch let error as SQLiteError {
-                        throw ImportError(file: file, line: lineNumber, message: "could not be stored: \(error)")
+                        throw ImportError(file: file, line: line, message: "could not be stored: \(error)")
                     }
-                    return true
                 }
-                if more == nil { break }
             }
         }
-        return summary
+        return writer.summary
+    }
+}
+
+/// Writes parsed records of one import; holds the per-import caches.
+struct ImportWriter {
+    let store: Store
+    let fileName: String
+    let options: ImportOptions
+    let now: String
+    var summary = ImportSummary()
+    var promptIDs: [Digest: Int64] = [:]
+    var arrival: Int64? = nil
+    let insertLabel: Statement
+
+    init(store: Store, fileName: String, options: ImportOptions, now: String) throws {
+        self.store = store
+        self.fileName = fileName
+        self.options = options
+        self.now = now
+        insertLabel = try store.db.prepareUncached("""
+            INSERT INTO labels (prompt_id, first_id, second_id, winner, tie_kind, strength, shown_first,
+                                annotator_id, source, external_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
     }
 
-    private func prompt(_ text: String, _ fileName: String, _ options: ImportOptions, metadata: String? = nil,
-                        _ summary: inout ImportSummary, _ cache: inout [[UInt8]: Int64]) throws -> (id: Int64, hash: [UInt8], isNew: Bool) {
-        let hash = SHA256.hash(text)
-        if let id = cache[hash] { return (id, hash, false) }
-        let inserted = try upsertPrompt(text, hash: hash, source: "import:\(fileName)", split: options.split, metadata: metadata)
-        if inserted.isNew {
-            summary.newPrompts += 1
-        } else if let split = options.split,
-                  let existing = try db.scalarText("SELECT split FROM prompts WHERE id = ?", [.int(inserted.id)]),
-                  existing != split.rawValue {
-            summary.splitConflicts += 1
+    mutating func write(_ record: ImportRecord) throws {
+        let isNew: Bool
+        switch record {
+        case .blank:
+            summary.blankLines += 1
+            return
+        case let .prompt(text, metadata):
+            isNew = try prompt(text, metadata: metadata).isNew
+        case let .sft(promptText, completionText):
+            let p = try prompt(promptText)
+            let c = try store.upsertCompletion(promptID: p.id, text: completionText, now: now)
+            if c.isNew { summary.newCompletions += 1 }
+            isNew = try store.addProvenance(completionID: c.id, arrivalID: arrivalID(.sft))
+        case let .preference(promptText, chosenText, rejectedText, margin, meta):
+            isNew = try preference(promptText, chosenText, rejectedText, margin, meta)
         }
-        cache[hash] = inserted.id
-        return (inserted.id, hash, inserted.isNew)
+        summary.records += 1
+        if isNew { summary.newRecords += 1 } else { summary.existingRecords += 1 }
     }
 
-    private func importPrompt(_ record: PromptRecord, _ fileName: String, _ options: ImportOptions,
-                              _ summary: inout ImportSummary, _ cache: inout [[UInt8]: Int64]) throws -> Bool {
-        try prompt(record.prompt, fileName, options, metadata: record.metadata?.text, &summary, &cache).isNew
+    mutating func arrivalID(_ origin: Origin) throws -> Int64 {
+        if let arrival { return arrival }
+        let id = try store.arrivalID(origin: origin, source: "import:\(fileName)", now: now)
+        arrival = id
+        return id
     }
 
-    private func importSFT(_ record: SFTRecord, _ fileName: String, _ options: ImportOptions,
-                           _ summary: inout ImportSummary, _ cache: inout [[UInt8]: Int64]) throws -> Bool {
-        let p = try prompt(record.prompt, fileName, options, &summary, &cache)
-        let c = try upsertCompletion(promptID: p.id, text: record.completion, hash: SHA256.hash(record.completion))
-        if c.isNew { summary.newCompletions += 1 }
-        return try addProvenance(completionID: c.id, origin: .sft, source: "import:\(fileName)")
+    mutating func prompt(_ text: HashedText, metadata: String? = nil) throws -> (id: Int64, isNew: Bool) {
+        if let id = promptIDs[text.digest] { return (id, false) }
+        var conflict = false
+        let inserted = try store.upsertPrompt(text, source: "import:\(fileName)", split: options.split, metadata: metadata,
+                                              now: now, splitConflict: &conflict)
+        if inserted.isNew { summary.newPrompts += 1 }
+        if conflict { summary.splitConflicts += 1 }
+        promptIDs[text.digest] = inserted.id
+        return (inserted.id, inserted.isNew)
     }
 
-    private func importPreference(_ record: PreferenceRecord, _ fileName: String, _ options: ImportOptions,
-                                  _ summary: inout ImportSummary, _ cache: inout [[UInt8]: Int64]) throws -> Bool {
-        let meta = record.meta
-        let chosenHash = SHA256.hash(record.chosen)
-        let rejectedHash = SHA256.hash(record.rejected)
-        if chosenHash == rejectedHash { throw RecordError("chosen and rejected are the same text, so there is no preference to store") }
-        let p = try prompt(record.prompt, fileName, options, &summary, &cache)
-        if let expected = meta?.promptSHA256, expected != Hex.encode(p.hash) {
-            throw RecordError("field \"meta\".\"prompt_sha256\" does not match the prompt's text (edited after export? remove meta to import it as new data)")
-        }
-        if let expected = meta?.chosenSHA256, expected != Hex.encode(chosenHash) {
-            throw RecordError("field \"meta\".\"chosen_sha256\" does not match the chosen text (edited after export? remove meta to import it as new data)")
-        }
-        if let expected = meta?.rejectedSHA256, expected != Hex.encode(rejectedHash) {
-            throw RecordError("field \"meta\".\"rejected_sha256\" does not match the rejected text (edited after export? remove meta to import it as new data)")
-        }
-        let chosen = try upsertCompletion(promptID: p.id, text: record.chosen, hash: chosenHash)
-        let rejected = try upsertCompletion(promptID: p.id, text: record.rejected, hash: rejectedHash)
+    mutating func preference(_ promptText: HashedText, _ chosenText: HashedText, _ rejectedText: HashedText,
+                             _ margin: Double?, _ meta: PreferenceMeta?) throws -> Bool {
+        let p = try prompt(promptText)
+        let chosen = try store.upsertCompletion(promptID: p.id, text: chosenText, now: now)
+        let rejected = try store.upsertCompletion(promptID: p.id, text: rejectedText, now: now)
         summary.newCompletions += (chosen.isNew ? 1 : 0) + (rejected.isNew ? 1 : 0)
-        let source = meta?.source ?? "imported:\(fileName)"
-        try addProvenance(completionID: chosen.id, origin: .imported, source: "import:\(fileName)")
-        try addProvenance(completionID: rejected.id, origin: .imported, source: "import:\(fileName)")
+        let arrival = try arrivalID(.imported)
+        try store.addProvenance(completionID: chosen.id, arrivalID: arrival)
+        try store.addProvenance(completionID: rejected.id, arrivalID: arrival)
 
         var strength = meta?.strength
-        if meta == nil, let margin = record.margin {
+        if meta == nil, let margin {
             strength = MarginTable.strength(forMargin: margin)
             if strength == nil && margin != MarginTable.unknown { summary.marginsNotInTable += 1 }
         }
         let chosenIsFirst = chosen.id < rejected.id
-        let winner: Winner = (meta?.isTie ?? false) ? .tie : (chosenIsFirst ? .first : .second)
-        let shownFirst: String? = meta?.chosenShownFirst.map { chosenShown in
-            (chosenShown == chosenIsFirst) ? Winner.first.rawValue : Winner.second.rawValue
-        }
-        let annotator = try (meta?.annotator ?? options.annotator).map { try annotatorID($0) }
-        let insert = try db.prepare("""
-            INSERT INTO labels (prompt_id, first_id, second_id, winner, tie_kind, strength, shown_first,
-                                annotator_id, source, external_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """)
-        try insert.bind([.int(p.id), .int(min(chosen.id, rejected.id)), .int(max(chosen.id, rejected.id)),
-                         .text(winner.rawValue), .optional(winner == .tie ? (meta?.tieKind ?? .plain).rawValue : nil),
-                         .optional(strength?.rawValue), .optional(shownFirst), .optional(annotator),
-                         .text(source), .text(meta?.id ?? "")])
-        try insert.step()
-        return db.changes == 1
+        let isTie = meta?.isTie ?? false
+        let winner: Winner = isTie ? .tie : (chosenIsFirst ? .first : .second)
+        let shownFirst: Winner? = meta?.chosenShownFirst.map { $0 == chosenIsFirst ? .first : .second }
+        let annotator = try (meta?.annotator ?? options.annotator).map { try store.annotatorID($0) }
+        let insert = insertLabel
+        try insert.bind(p.id, at: 1)
+        try insert.bind(min(chosen.id, rejected.id), at: 2)
+        try insert.bind(max(chosen.id, rejected.id), at: 3)
+        try insert.bind(winner.rawValue, at: 4)
+        try insert.bind(isTie ? (meta?.tieKind ?? .plain).rawValue : nil, at: 5)
+        try insert.bind(strength.map { Int64($0.rawValue) }, at: 6)
+        try insert.bind(shownFirst?.rawValue, at: 7)
+        try insert.bind(annotator, at: 8)
+        try insert.bind(meta?.source ?? "imported:\(fileName)", at: 9)
+        try insert.bind(meta?.id ?? "", at: 10)
+        try insert.bind(now, at: 11)
+        try insert.execute()
+        return store.db.changes == 1
     }
 }

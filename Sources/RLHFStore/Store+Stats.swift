@@ -24,7 +24,7 @@ extension Store {
                 stats.promptsBySplit[$0.text(0)] = $0.int(1)
             }
             stats.completions = Int(try db.scalarInt("SELECT count(*) FROM completions") ?? 0)
-            try forEachRow("SELECT origin, count(DISTINCT completion_id) FROM completion_provenance GROUP BY origin") {
+            try forEachRow("SELECT origin, count(DISTINCT completion_id) FROM completion_origins GROUP BY origin") {
                 stats.completionsByOrigin[$0.text(0)] = $0.int(1)
             }
             try forEachRow("SELECT winner, count(*) FROM current_labels GROUP BY winner") {

@@ -27,6 +27,7 @@ public final class Store {
     public let wasCreated: Bool
     /// Annotator name -> id for this connection (annotators are never deleted or renamed).
     var annotatorCache: [String: Int64] = [:]
+    var recordStatements: RecordStatements?
 
     public enum OpenMode { case createIfMissing, mustExist }
 
@@ -43,8 +44,9 @@ public final class Store {
                 throw StoreError.notAStore(path: path, reason: "could not switch to WAL journal (got \(journal ?? "nothing"))")
             }
             try db.execute("PRAGMA synchronous = FULL")
-            // Reads of a large store go through the page cache and a memory map (virtual size only).
-            try db.execute("PRAGMA cache_size = -131072")
+            // A 1 GiB page cache limit (used only as needed): big imports insert into indexes at random
+            // places, and a cache that holds them avoids re-reading pages from the WAL.
+            try db.execute("PRAGMA cache_size = -1048576")
             try db.execute("PRAGMA mmap_size = 4294967296")
             try db.execute("PRAGMA temp_store = MEMORY")
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {

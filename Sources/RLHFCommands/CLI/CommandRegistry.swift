@@ -6,5 +6,6 @@ public enum CommandRegistry {
         ExportPreferencesCommand.self,
         SplitCommand.self,
         StatsCommand.self,
+        BenchStoreCommand.self,
     ]
 }

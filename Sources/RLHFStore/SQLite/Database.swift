@@ -23,7 +23,14 @@ public final class Database {
         }
     }
 
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let configured: Bool = {
+        _ = rlhf_sqlite3_disable_memstatus()
+        return true
+    }()
+
     public init(path: String, options: OpenOptions = OpenOptions()) throws {
+        _ = Database.configured
         var flags = options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
         flags |= SQLITE_OPEN_NOMUTEX
@@ -68,7 +75,8 @@ public final class Database {
         }
     }
 
-    /// A prepared statement, cached by its SQL text and reset before it is handed out.
+    /// A prepared statement, cached by its SQL text and reset before it is handed out. Looking up
+    /// the cache hashes the SQL text; hot loops keep the statement instead of asking again.
     public func prepare(_ sql: String) throws -> Statement {
         if let cached = statementCache[sql] {
             try cached.reset()

@@ -1,4 +1,5 @@
 import CSQLite
+import RLHFCore
 
 /// A value to bind. Text is bound with its exact byte length, so NUL bytes survive.
 public enum SQLValue: Sendable, Equatable {
@@ -80,6 +81,45 @@ public final class Statement {
             }
         }
         try database.check(rc, sql: sql)
+    }
+
+    // Direct binds for hot paths (no array of values per call).
+    public func bind(_ value: Int64, at index: Int) throws {
+        try database.check(sqlite3_bind_int64(handle, Int32(index), value), sql: sql)
+    }
+
+    public func bind(_ value: String, at index: Int) throws {
+        var s = value
+        let rc = s.withUTF8 { utf8 in
+            sqlite3_bind_text64(handle, Int32(index), nonNull(UnsafeRawBufferPointer(utf8)), sqlite3_uint64(utf8.count),
+                                SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+        }
+        try database.check(rc, sql: sql)
+    }
+
+    public func bind(_ value: String?, at index: Int) throws {
+        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
+    }
+
+    public func bind(_ value: Int64?, at index: Int) throws {
+        if let value { try bind(value, at: index) } else { try bindNull(at: index) }
+    }
+
+    public func bind(_ digest: Digest, at index: Int) throws {
+        let rc = digest.withBytes { raw in
+            sqlite3_bind_blob64(handle, Int32(index), raw.baseAddress, sqlite3_uint64(raw.count), SQLITE_TRANSIENT)
+        }
+        try database.check(rc, sql: sql)
+    }
+
+    public func bindNull(at index: Int) throws {
+        try database.check(sqlite3_bind_null(handle, Int32(index)), sql: sql)
+    }
+
+    /// Steps a statement that returns no rows and resets it for the next use.
+    public func execute() throws {
+        defer { sqlite3_reset(handle) }
+        _ = try step()
     }
 
     /// Text bound from raw UTF-8 bytes (the import path, no String in between).
