@@ -6,6 +6,7 @@ public enum CommandRegistry {
         ExportPreferencesCommand.self,
         SplitCommand.self,
         StatsCommand.self,
+        DemoCommand.self,
         BenchStoreCommand.self,
     ]
 }
