@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore"], swiftSettings: numericsFlags),
         .target(name: "RLHFTrain", dependencies: ["RLHFModel", "RLHFTokenizer", "RLHFData"],
                 swiftSettings: numericsFlags),
-        .target(name: "RLHFLabel", dependencies: ["RLHFStore", "RLHFData"]),
+        .target(name: "RLHFLabel", dependencies: ["RLHFCore", "RLHFStore", "RLHFData"]),
         .target(name: "RLHFCommands", dependencies: [
             "RLHFCore", "RLHFData", "RLHFStore", "RLHFTokenizer", "RLHFModel", "RLHFTrain", "RLHFLabel",
         ]),
@@ -45,6 +45,8 @@ let package = Package(
         .testTarget(name: "RLHFStoreTests", dependencies: ["RLHFStore", "RLHFData", "RLHFTestSupport"]),
         .testTarget(name: "RLHFTokenizerTests", dependencies: ["RLHFTokenizer", "RLHFTestSupport"]),
         .testTarget(name: "RLHFModelTests", dependencies: ["RLHFModel", "RLHFTestSupport"]),
-        .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFTestSupport"]),
+        .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFStore", "RLHFData", "RLHFTestSupport"]),
+        // Depends on the executable so end-to-end tests can run the built binary (concurrent processes).
+        .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFTestSupport", "rlhf"]),
     ]
 )

@@ -86,9 +86,11 @@ extension Store {
 
 public enum LabelError: Error, CustomStringConvertible {
     case noSuchLabel(Int64)
+    case noSuchPair(Int64, Int64)
     public var description: String {
         switch self {
         case .noSuchLabel(let id): return "no current label with id \(id)"
+        case let .noSuchPair(a, b): return "completions \(a) and \(b) are not a pair of one prompt"
         }
     }
 }

@@ -31,6 +31,23 @@ public enum TestPaths {
     public static func repo(_ relative: String) -> URL {
         repoRoot.appendingPathComponent(relative)
     }
+
+    /// A product built beside the test bundle (the `rlhf` binary), for tests that run real processes.
+    public static func builtProduct(_ name: String) -> URL? {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        candidates.append(repoRoot.appendingPathComponent(".build/release"))
+        for folder in candidates {
+            var dir = folder
+            for _ in 0..<4 {
+                let url = dir.appendingPathComponent(name)
+                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
 }
 
 /// A fresh temporary directory, removed when the value is released.
