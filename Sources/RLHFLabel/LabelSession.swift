@@ -162,8 +162,10 @@ public final class LabelSession {
         // One transaction: the new label, the supersede of the annotator's old label on this pair, the claim released.
         let (id, old) = try store.db.write { () throws -> (Int64, Int64?) in
             let old = try store.currentLabelID(offered.pair, annotatorID: annotatorID)
+            let late = offered.isRevisit ? false : !(try store.holdsClaim(offered.pair, annotatorID: annotatorID, nowMs: now))
             let id = try store.insertLabel(label, now: Timestamp.now())
             if let old { try store.supersede(old, by: id) }
+            if late { try store.markLate(id) }
             try store.releaseClaim(offered.pair, annotatorID: annotatorID)
             return (id, old)
         }

@@ -126,6 +126,17 @@ extension Store {
         }
     }
 
+    /// True while the annotator's claim on the pair is live.
+    public func holdsClaim(_ pair: PairKey, annotatorID: Int64, nowMs: Int64) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM pair_claims WHERE first_id = ? AND second_id = ? AND annotator_id = ? AND expires_ms > ?",
+                         [.int(pair.first), .int(pair.second), .int(annotatorID), .int(nowMs)]) != nil
+    }
+
+    /// Records that a label arrived after its claim had expired (it still counts).
+    public func markLate(_ labelID: Int64) throws {
+        try db.run("INSERT INTO late_labels (label_id) VALUES (?)", [.int(labelID)])
+    }
+
     public func releaseClaim(_ pair: PairKey, annotatorID: Int64) throws {
         try db.write {
             try db.run("DELETE FROM pair_claims WHERE first_id = ? AND second_id = ? AND annotator_id = ?",

@@ -163,6 +163,7 @@ import RLHFTestSupport
         let late = try alice.decide(.choose(shownFirst: false, strength: nil))
         guard case .saved = late else { Issue.record("late label refused: \(late)"); return }
         #expect(try t.store.count("SELECT count(*) FROM current_labels") == 2)
+        #expect(try t.store.stats().lateLabels == 1)
     }
 
     @Test func guidelinesVersionIsRecordedWithEveryLabel() throws {

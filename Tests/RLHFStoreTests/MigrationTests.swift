@@ -12,7 +12,8 @@ import RLHFTestSupport
         for (file, embedded) in zip(files, EmbeddedMigrations.all) {
             let bytes = try Data(contentsOf: folder.appendingPathComponent(file))
             #expect(file == embedded.name + ".sql")
-            #expect(Array(bytes) == Array(embedded.sql.utf8), "\(file) differs from its embedded copy: run tools/embed-migrations")
+            let same = Array(bytes) == Array(embedded.sql.utf8)
+            #expect(same, "\(file) differs from its embedded copy: run tools/embed-migrations")
             #expect(Int(file.prefix(4)) == embedded.version)
         }
     }
@@ -28,7 +29,8 @@ import RLHFTestSupport
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let committed = try Data(contentsOf: TestPaths.repo("Sources/RLHFStore/Migrations/EmbeddedMigrations.swift"))
-        #expect(generated == committed, "EmbeddedMigrations.swift is stale: run tools/embed-migrations")
+        let same = generated == committed
+        #expect(same, "EmbeddedMigrations.swift is stale: run tools/embed-migrations")
     }
 
     @Test func migratesFromEmptyAndRecordsChecksums() throws {

@@ -322,6 +322,13 @@ CREATE TABLE prompt_skips (
 -- label here?" and "what did this annotator label last?".
 CREATE INDEX labels_by_annotator_pair ON labels(annotator_id, first_id, second_id);
 
+-- Labels saved after their claim had expired (another annotator may have been offered the pair
+-- meanwhile): accepted and counted, and listed here so `rlhf stats` can say how many pairs got more
+-- labels than the overlap asked for this way.
+CREATE TABLE late_labels (
+    label_id INTEGER PRIMARY KEY REFERENCES labels(id)
+);
+
 """#####),
     ]
 }
