@@ -1,0 +1,211 @@
+import RLHFCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Encodes text to token ids and back with a byte-level BPE vocabulary, exactly as GPT-2 does.
+///
+/// There are two encodings, and the names say which is which:
+/// - `encodeOrdinary` never produces an added token: the text `<|endoftext|>` becomes the ordinary
+///   tokens `<`, `|`, `endoftext`, `|`, `>`. Training data goes through this one only, so a completion
+///   that happens to contain that text cannot end itself early; end-of-text is appended by id.
+/// - `encodeAllowingSpecialTokens` turns the text of each added token into that token (what Hugging Face
+///   does, tiktoken's `allowed_special="all"`, and `rlhf tokenizer encode`).
+///
+/// A tokenizer keeps a cache of the pieces it has merged, so it is not thread-safe: make one per thread
+/// from a shared `BPEVocabulary` (cheap: the vocabulary is not copied).
+public final class BPETokenizer {
+    public let vocabulary: BPEVocabulary
+    private let scanner = PreTokenizer()
+    private let merger: PieceMerger
+    /// Pieces merged before: piece bytes -> index into `cachedRanges`.
+    private let cache = ByteStringTable(minimumCapacity: 1 << 14)
+    private var cachedIDs: [UInt32] = []
+    private var cachedRanges: [(start: Int32, count: Int32)] = []
+    /// For each vocabulary id: 0 = not known yet, 1 = a piece spelling this token merges to exactly this
+    /// token, 2 = it merges to something else. A whole piece that is a token is the common case (most
+    /// words); state 1 lets it skip merging, as tiktoken's shortcut does, but only once checked, because
+    /// a vocabulary may hold a token that its own merges never build from its bytes.
+    private var wholePieceState: [UInt8]
+
+    /// Pieces longer than this are merged but not cached; the cache is emptied when it holds more.
+    static let cachedPieceLimit = 256
+    static let cacheByteLimit = 16 << 20
+
+    public init(vocabulary: BPEVocabulary) {
+        self.vocabulary = vocabulary
+        merger = PieceMerger()
+        wholePieceState = [UInt8](repeating: 0, count: vocabulary.count)
+    }
+
+    /// For tests: force the long-piece (heap) merge path for pieces longer than `shortPieceLimit`.
+    init(vocabulary: BPEVocabulary, shortPieceLimit: Int) {
+        self.vocabulary = vocabulary
+        merger = PieceMerger(shortLimit: shortPieceLimit)
+        wholePieceState = [UInt8](repeating: 0, count: vocabulary.count)
+    }
+
+    /// Loads the tokenizer in a folder (see `TokenizerFiles.load`).
+    public convenience init(directory: String) throws(TokenizerError) {
+        self.init(vocabulary: try TokenizerFiles.load(directory: directory))
+    }
+
+    // MARK: Encoding
+
+    /// The tokens of `text`, never producing an added token. For training data.
+    public func encodeOrdinary(_ text: String) -> [Int] {
+        var ids: [Int] = []
+        appendOrdinary(text, to: &ids)
+        return ids
+    }
+
+    /// Appends the ordinary encoding of `text` to `ids` (no intermediate array per text).
+    public func appendOrdinary(_ text: String, to ids: inout [Int]) {
+        var copy = text
+        copy.withUTF8 { utf8 in encodePieces(UnsafeRawBufferPointer(utf8), into: &ids) }
+    }
+
+    /// The ordinary encoding of UTF-8 bytes; invalid UTF-8 is an error.
+    public func encodeOrdinary(utf8 bytes: [UInt8]) throws(TokenizerError) -> [Int] {
+        try BPETokenizer.validate(bytes)
+        var ids: [Int] = []
+        bytes.withUnsafeBytes { encodePieces($0, into: &ids) }
+        return ids
+    }
+
+    /// The tokens of `text`, where the text of an added token (`<|endoftext|>`) becomes that token.
+    public func encodeAllowingSpecialTokens(_ text: String) -> [Int] {
+        var ids: [Int] = []
+        var copy = text
+        copy.withUTF8 { utf8 in encodeWithAddedTokens(UnsafeRawBufferPointer(utf8), into: &ids) }
+        return ids
+    }
+
+    /// `encodeAllowingSpecialTokens` of UTF-8 bytes; invalid UTF-8 is an error.
+    public func encodeAllowingSpecialTokens(utf8 bytes: [UInt8]) throws(TokenizerError) -> [Int] {
+        try BPETokenizer.validate(bytes)
+        var ids: [Int] = []
+        bytes.withUnsafeBytes { encodeWithAddedTokens($0, into: &ids) }
+        return ids
+    }
+
+    private static func validate(_ bytes: [UInt8]) throws(TokenizerError) {
+        if let bad = bytes.withUnsafeBytes({ UTF8Validation.firstInvalidOffset($0) }) {
+            throw .invalidUTF8(source: "input", offset: bad)
+        }
+    }
+
+    /// Splits at each added token's text (leftmost, then longest), encoding the text between ordinarily.
+    private func encodeWithAddedTokens(_ text: UnsafeRawBufferPointer, into ids: inout [Int]) {
+        let added = vocabulary.addedByLength
+        guard !added.isEmpty, let base = text.baseAddress else {
+            encodePieces(text, into: &ids)
+            return
+        }
+        let n = text.count
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var segmentStart = 0
+        var i = 0
+        vocabulary.addedFirstBytes.withUnsafeBufferPointer { first in
+            while i < n {
+                guard first[Int(bytes[i])] else { i += 1; continue }
+                var matched: (length: Int, id: UInt32)? = nil
+                for token in added where token.bytes.count <= n - i {
+                    let equal = token.bytes.withUnsafeBytes { memcmp($0.baseAddress!, base + i, token.bytes.count) == 0 }
+                    if equal { matched = (token.bytes.count, token.id); break }
+                }
+                guard let (length, id) = matched else { i += 1; continue }
+                encodePieces(UnsafeRawBufferPointer(rebasing: text[segmentStart..<i]), into: &ids)
+                ids.append(Int(id))
+                i += length
+                segmentStart = i
+            }
+        }
+        encodePieces(UnsafeRawBufferPointer(rebasing: text[segmentStart..<n]), into: &ids)
+    }
+
+    /// Pre-tokenizes and merges valid UTF-8 text.
+    private func encodePieces(_ text: UnsafeRawBufferPointer, into ids: inout [Int]) {
+        guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let table = vocabulary.pieceTable
+        scanner.forEachPiece(in: text) { start, end in
+            let piece = base + start
+            let length = end - start
+            if let entry = table.find(piece, length) {
+                let id = table.value(entry)
+                let state = wholePieceState[Int(id)]
+                if state == 1 {
+                    ids.append(Int(id))
+                    return
+                }
+                if state == 0 {
+                    // First sight of this token as a whole piece: check that its merges build it.
+                    let before = ids.count
+                    merger.merge(piece, length, vocabulary: vocabulary) { ids.append(Int($0)) }
+                    let builds = ids.count == before + 1 && ids[before] == Int(id)
+                    wholePieceState[Int(id)] = builds ? 1 : 2
+                    if !builds { remember(piece, length, ids[before...]) }
+                    return
+                }
+            }
+            if let entry = cache.find(piece, length) {
+                let range = cachedRanges[Int(cache.value(entry))]
+                for k in Int(range.start)..<Int(range.start + range.count) { ids.append(Int(cachedIDs[k])) }
+                return
+            }
+            let before = ids.count
+            merger.merge(piece, length, vocabulary: vocabulary) { ids.append(Int($0)) }
+            remember(piece, length, ids[before...])
+        }
+    }
+
+    private func remember(_ piece: UnsafePointer<UInt8>, _ length: Int, _ tokens: ArraySlice<Int>) {
+        guard length <= BPETokenizer.cachedPieceLimit else { return }
+        if cache.arenaBytes > BPETokenizer.cacheByteLimit {
+            cache.removeAll()
+            cachedIDs.removeAll(keepingCapacity: true)
+            cachedRanges.removeAll(keepingCapacity: true)
+        }
+        cache.insert(piece, length, value: UInt32(cachedRanges.count))
+        cachedRanges.append((Int32(cachedIDs.count), Int32(tokens.count)))
+        for t in tokens { cachedIDs.append(UInt32(t)) }
+    }
+
+    // MARK: Decoding
+
+    /// The bytes of the ids, concatenated. Throws for an id outside the vocabulary.
+    public func decodeBytes(_ ids: [Int]) throws(TokenizerError) -> [UInt8] {
+        let count = vocabulary.count
+        if let bad = ids.first(where: { $0 < 0 || $0 >= count }) {
+            throw .unknownTokenID(bad, vocabularySize: count)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(ids.count * 4)
+        vocabulary.tokenBytes.withUnsafeBufferPointer { bytes in
+            vocabulary.tokenOffsets.withUnsafeBufferPointer { offsets in
+                for id in ids {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(offsets[id])..<Int(offsets[id + 1])]))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The text of the ids. Throws for an unknown id, or when the bytes are not valid UTF-8 (ids cut out
+    /// of a longer sequence may split a character): `decode(encodeOrdinary(s)) == s` for every string.
+    public func decode(_ ids: [Int]) throws(TokenizerError) -> String {
+        let bytes = try decodeBytes(ids)
+        if let bad = bytes.withUnsafeBytes({ UTF8Validation.firstInvalidOffset($0) }) {
+            throw .decodedInvalidUTF8(offset: bad)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The text of the ids with any broken character replaced by U+FFFD (for showing samples as they are
+    /// generated). Throws only for an unknown id.
+    public func decodeLossy(_ ids: [Int]) throws(TokenizerError) -> String {
+        String(decoding: try decodeBytes(ids), as: UTF8.self)
+    }
+}
