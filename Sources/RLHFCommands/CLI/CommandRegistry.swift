@@ -2,5 +2,9 @@
 public enum CommandRegistry {
     public static let all: [Command.Type] = [
         InitCommand.self,
+        TokenizerTrainCommand.self,
+        TokenizerEncodeCommand.self,
+        TokenizerDecodeCommand.self,
+        BenchTokenizerCommand.self,
     ]
 }
