@@ -39,7 +39,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             return "token id \(id) is not in the vocabulary (ids are 0...\(size - 1))"
         case .decodedInvalidUTF8(let offset):
             return "the ids decode to bytes that are not valid UTF-8 (at byte \(offset)): they split a character; "
-                + "decode a whole sequence, or use decodeBytes"
+                + "decode whole sequences (decodeLossy shows a broken character as U+FFFD)"
         case .invalidTrainingSettings(let what):
             return what
         }

@@ -46,29 +46,35 @@ struct TokenizerDecodeCommand: Command {
             return
         }
         var writer = JSONWriter(capacity: 1 << 16)
-        try TokenizerOption.forEachJSONLine(context) { number, object in
-            guard let values = object["ids"]?.arrayValue else {
-                throw CommandFailure("stdin line \(number): expected an array field \"ids\"")
-            }
-            var ids: [Int] = []
-            ids.reserveCapacity(values.count)
-            for value in values {
-                guard let id = value.intValue else {
-                    throw CommandFailure("stdin line \(number): \(JSONWriter.encode(value)) is not a token id")
+        // On an error, the lines before it are still written: the output stays a prefix of the answer.
+        do {
+            try TokenizerOption.forEachJSONLine(context) { number, object in
+                guard let values = object["ids"]?.arrayValue else {
+                    throw CommandFailure("stdin line \(number): expected an array field \"ids\"")
                 }
-                ids.append(id)
+                var ids: [Int] = []
+                ids.reserveCapacity(values.count)
+                for value in values {
+                    guard let id = value.intValue else {
+                        throw CommandFailure("stdin line \(number): \(JSONWriter.encode(value)) is not a token id")
+                    }
+                    ids.append(id)
+                }
+                let text: String
+                do { text = try tokenizer.decode(ids) } catch {
+                    throw CommandFailure("stdin line \(number): \(error)")
+                }
+                writer.raw("{\"text\":")
+                writer.string(text)
+                writer.raw("}\n")
+                if writer.bytes.count > 1 << 16 {
+                    try context.stdout.write(writer.bytes)
+                    writer.reset()
+                }
             }
-            let text: String
-            do { text = try tokenizer.decode(ids) } catch {
-                throw CommandFailure("stdin line \(number): \(error)")
-            }
-            writer.raw("{\"text\":")
-            writer.string(text)
-            writer.raw("}\n")
-            if writer.bytes.count > 1 << 16 {
-                try context.stdout.write(writer.bytes)
-                writer.reset()
-            }
+        } catch {
+            try? context.stdout.write(writer.bytes)
+            throw error
         }
         try context.stdout.write(writer.bytes)
     }

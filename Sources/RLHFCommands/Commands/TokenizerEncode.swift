@@ -49,20 +49,26 @@ struct TokenizerEncodeCommand: Command {
             return
         }
         var writer = JSONWriter(capacity: 1 << 16)
-        try TokenizerOption.forEachJSONLine(context) { number, object in
-            guard let text = object["text"]?.stringValue else {
-                throw CommandFailure("stdin line \(number): expected a string field \"text\"")
+        // On an error, the lines before it are still written: the output stays a prefix of the answer.
+        do {
+            try TokenizerOption.forEachJSONLine(context) { number, object in
+                guard let text = object["text"]?.stringValue else {
+                    throw CommandFailure("stdin line \(number): expected a string field \"text\"")
+                }
+                writer.raw("{\"ids\":[")
+                for (i, id) in encode(text).enumerated() {
+                    if i > 0 { writer.raw(",") }
+                    writer.int(id)
+                }
+                writer.raw("]}\n")
+                if writer.bytes.count > 1 << 16 {
+                    try context.stdout.write(writer.bytes)
+                    writer.reset()
+                }
             }
-            writer.raw("{\"ids\":[")
-            for (i, id) in encode(text).enumerated() {
-                if i > 0 { writer.raw(",") }
-                writer.int(id)
-            }
-            writer.raw("]}\n")
-            if writer.bytes.count > 1 << 16 {
-                try context.stdout.write(writer.bytes)
-                writer.reset()
-            }
+        } catch {
+            try? context.stdout.write(writer.bytes)
+            throw error
         }
         try context.stdout.write(writer.bytes)
     }
