@@ -28,7 +28,11 @@ public final class BPETokenizer {
     /// token, 2 = it merges to something else. A whole piece that is a token is the common case (most
     /// words); state 1 lets it skip merging, as tiktoken's shortcut does, but only once checked, because
     /// a vocabulary may hold a token that its own merges never build from its bytes.
-    private var wholePieceState: [UInt8]
+    private let wholePieceState: UnsafeMutablePointer<UInt8>
+    /// Ids of the text being encoded; copied into the returned array at the end.
+    private var output: UnsafeMutablePointer<UInt32>
+    private var outputCapacity = 1024
+    private var outputCount = 0
 
     /// Pieces longer than this are merged but not cached; the cache is emptied when it holds more.
     static let cachedPieceLimit = 256
@@ -37,14 +41,23 @@ public final class BPETokenizer {
     public init(vocabulary: BPEVocabulary) {
         self.vocabulary = vocabulary
         merger = PieceMerger()
-        wholePieceState = [UInt8](repeating: 0, count: vocabulary.count)
+        wholePieceState = .allocate(capacity: vocabulary.count)
+        wholePieceState.initialize(repeating: 0, count: vocabulary.count)
+        output = .allocate(capacity: outputCapacity)
+    }
+
+    deinit {
+        wholePieceState.deallocate()
+        output.deallocate()
     }
 
     /// For tests: force the long-piece (heap) merge path for pieces longer than `shortPieceLimit`.
     init(vocabulary: BPEVocabulary, shortPieceLimit: Int) {
         self.vocabulary = vocabulary
         merger = PieceMerger(shortLimit: shortPieceLimit)
-        wholePieceState = [UInt8](repeating: 0, count: vocabulary.count)
+        wholePieceState = .allocate(capacity: vocabulary.count)
+        wholePieceState.initialize(repeating: 0, count: vocabulary.count)
+        output = .allocate(capacity: outputCapacity)
     }
 
     /// Loads the tokenizer in a folder (see `TokenizerFiles.load`).
@@ -56,39 +69,39 @@ public final class BPETokenizer {
 
     /// The tokens of `text`, never producing an added token. For training data.
     public func encodeOrdinary(_ text: String) -> [Int] {
-        var ids: [Int] = []
-        appendOrdinary(text, to: &ids)
-        return ids
+        var copy = text
+        outputCount = 0
+        copy.withUTF8 { utf8 in encodePieces(UnsafeRawBufferPointer(utf8)) }
+        return takeOutput()
     }
 
-    /// Appends the ordinary encoding of `text` to `ids` (no intermediate array per text).
+    /// Appends the ordinary encoding of `text` to `ids` (packing many texts into one sequence).
     public func appendOrdinary(_ text: String, to ids: inout [Int]) {
-        var copy = text
-        copy.withUTF8 { utf8 in encodePieces(UnsafeRawBufferPointer(utf8), into: &ids) }
+        ids += encodeOrdinary(text)
     }
 
     /// The ordinary encoding of UTF-8 bytes; invalid UTF-8 is an error.
     public func encodeOrdinary(utf8 bytes: [UInt8]) throws(TokenizerError) -> [Int] {
         try BPETokenizer.validate(bytes)
-        var ids: [Int] = []
-        bytes.withUnsafeBytes { encodePieces($0, into: &ids) }
-        return ids
+        outputCount = 0
+        bytes.withUnsafeBytes { encodePieces($0) }
+        return takeOutput()
     }
 
     /// The tokens of `text`, where the text of an added token (`<|endoftext|>`) becomes that token.
     public func encodeAllowingSpecialTokens(_ text: String) -> [Int] {
-        var ids: [Int] = []
         var copy = text
-        copy.withUTF8 { utf8 in encodeWithAddedTokens(UnsafeRawBufferPointer(utf8), into: &ids) }
-        return ids
+        outputCount = 0
+        copy.withUTF8 { utf8 in encodeWithAddedTokens(UnsafeRawBufferPointer(utf8)) }
+        return takeOutput()
     }
 
     /// `encodeAllowingSpecialTokens` of UTF-8 bytes; invalid UTF-8 is an error.
     public func encodeAllowingSpecialTokens(utf8 bytes: [UInt8]) throws(TokenizerError) -> [Int] {
         try BPETokenizer.validate(bytes)
-        var ids: [Int] = []
-        bytes.withUnsafeBytes { encodeWithAddedTokens($0, into: &ids) }
-        return ids
+        outputCount = 0
+        bytes.withUnsafeBytes { encodeWithAddedTokens($0) }
+        return takeOutput()
     }
 
     private static func validate(_ bytes: [UInt8]) throws(TokenizerError) {
@@ -97,11 +110,36 @@ public final class BPETokenizer {
         }
     }
 
+    /// The ids in the output buffer as a new array.
+    private func takeOutput() -> [Int] {
+        let n = outputCount
+        let out = output
+        return [Int](unsafeUninitializedCapacity: n) { buffer, count in
+            for k in 0..<n { buffer[k] = Int(out[k]) }
+            count = n
+        }
+    }
+
+    /// Makes room for `extra` more ids in the output buffer.
+    @inline(__always) private func reserveOutput(_ extra: Int) {
+        if outputCount + extra > outputCapacity { growOutput(outputCount + extra) }
+    }
+
+    @inline(never) private func growOutput(_ needed: Int) {
+        var capacity = outputCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        bigger.update(from: output, count: outputCount)
+        output.deallocate()
+        output = bigger
+        outputCapacity = capacity
+    }
+
     /// Splits at each added token's text (leftmost, then longest), encoding the text between ordinarily.
-    private func encodeWithAddedTokens(_ text: UnsafeRawBufferPointer, into ids: inout [Int]) {
+    private func encodeWithAddedTokens(_ text: UnsafeRawBufferPointer) {
         let added = vocabulary.addedByLength
         guard !added.isEmpty, let base = text.baseAddress else {
-            encodePieces(text, into: &ids)
+            encodePieces(text)
             return
         }
         let n = text.count
@@ -117,51 +155,63 @@ public final class BPETokenizer {
                     if equal { matched = (token.bytes.count, token.id); break }
                 }
                 guard let (length, id) = matched else { i += 1; continue }
-                encodePieces(UnsafeRawBufferPointer(rebasing: text[segmentStart..<i]), into: &ids)
-                ids.append(Int(id))
+                encodePieces(UnsafeRawBufferPointer(rebasing: text[segmentStart..<i]))
+                reserveOutput(1)
+                output[outputCount] = id
+                outputCount += 1
                 i += length
                 segmentStart = i
             }
         }
-        encodePieces(UnsafeRawBufferPointer(rebasing: text[segmentStart..<n]), into: &ids)
+        encodePieces(UnsafeRawBufferPointer(rebasing: text[segmentStart..<n]))
     }
 
-    /// Pre-tokenizes and merges valid UTF-8 text.
-    private func encodePieces(_ text: UnsafeRawBufferPointer, into ids: inout [Int]) {
+    /// Pre-tokenizes and merges valid UTF-8 text, appending ids to the output buffer.
+    private func encodePieces(_ text: UnsafeRawBufferPointer) {
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        // A piece of n bytes gives at most n tokens, so one reservation covers the whole text.
+        reserveOutput(text.count)
         let table = vocabulary.pieceTable
+        let state = wholePieceState
+        let out = output
+        var count = outputCount
         scanner.forEachPiece(in: text) { start, end in
             let piece = base + start
             let length = end - start
             if let entry = table.find(piece, length) {
                 let id = table.value(entry)
-                let state = wholePieceState[Int(id)]
-                if state == 1 {
-                    ids.append(Int(id))
+                let known = state[Int(id)]
+                if known == 1 {
+                    out[count] = id
+                    count += 1
                     return
                 }
-                if state == 0 {
+                if known == 0 {
                     // First sight of this token as a whole piece: check that its merges build it.
-                    let before = ids.count
-                    merger.merge(piece, length, vocabulary: vocabulary) { ids.append(Int($0)) }
-                    let builds = ids.count == before + 1 && ids[before] == Int(id)
-                    wholePieceState[Int(id)] = builds ? 1 : 2
-                    if !builds { remember(piece, length, ids[before...]) }
+                    let before = count
+                    merger.merge(piece, length, vocabulary: vocabulary) { out[count] = $0; count += 1 }
+                    let builds = count == before + 1 && out[before] == id
+                    state[Int(id)] = builds ? 1 : 2
+                    if !builds { remember(piece, length, out + before, count - before) }
                     return
                 }
             }
             if let entry = cache.find(piece, length) {
                 let range = cachedRanges[Int(cache.value(entry))]
-                for k in Int(range.start)..<Int(range.start + range.count) { ids.append(Int(cachedIDs[k])) }
+                for k in Int(range.start)..<Int(range.start + range.count) {
+                    out[count] = cachedIDs[k]
+                    count += 1
+                }
                 return
             }
-            let before = ids.count
-            merger.merge(piece, length, vocabulary: vocabulary) { ids.append(Int($0)) }
-            remember(piece, length, ids[before...])
+            let before = count
+            merger.merge(piece, length, vocabulary: vocabulary) { out[count] = $0; count += 1 }
+            remember(piece, length, out + before, count - before)
         }
+        outputCount = count
     }
 
-    private func remember(_ piece: UnsafePointer<UInt8>, _ length: Int, _ tokens: ArraySlice<Int>) {
+    private func remember(_ piece: UnsafePointer<UInt8>, _ length: Int, _ tokens: UnsafePointer<UInt32>, _ n: Int) {
         guard length <= BPETokenizer.cachedPieceLimit else { return }
         if cache.arenaBytes > BPETokenizer.cacheByteLimit {
             cache.removeAll()
@@ -169,8 +219,8 @@ public final class BPETokenizer {
             cachedRanges.removeAll(keepingCapacity: true)
         }
         cache.insert(piece, length, value: UInt32(cachedRanges.count))
-        cachedRanges.append((Int32(cachedIDs.count), Int32(tokens.count)))
-        for t in tokens { cachedIDs.append(UInt32(t)) }
+        cachedRanges.append((Int32(cachedIDs.count), Int32(n)))
+        cachedIDs.append(contentsOf: UnsafeBufferPointer(start: tokens, count: n))
     }
 
     // MARK: Decoding

@@ -48,32 +48,60 @@ final class ByteStringTable: @unchecked Sendable {
     /// Bytes held by the table (for cache limits).
     var arenaBytes: Int { arenaCount }
 
-    /// A fast 64-bit hash: 8 bytes at a time, multiply-xorshift mixing (in the style of wyhash/murmur's
-    /// finaliser). Deterministic, so encodings never depend on a per-process seed.
+    /// A fast 64-bit hash of short byte strings, in the style of wyhash: the bytes are read with at most
+    /// three overlapping loads for keys up to 16 bytes (most pieces), 8 at a time beyond, never past the
+    /// end, then mixed with multiply-xorshift. Deterministic, so encodings never depend on a per-process
+    /// seed. Measured (callgrind, encoding the HH texts): a byte-at-a-time tail cost 3x the instructions.
     @inline(__always)
     static func hash(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0x243F_6A88_85A3_08D3 ^ (UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15)
-        var i = 0
-        while i + 8 <= n {
-            h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9FB2_1C65_1E98_DF25
-            h ^= h >> 29
-            i += 8
-        }
-        if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
-                shift += 8
-                i += 1
+        let (a, b) = words(p, n)
+        var h = (a ^ 0x243F_6A88_85A3_08D3) &* 0x9FB2_1C65_1E98_DF25
+        h ^= (b ^ UInt64(truncatingIfNeeded: n)) &* 0xD6E8_FEB8_6659_FD93
+        if n > 16 {
+            var i = 8
+            while i < n - 8 {  // the middle; the first and last 8 bytes are in a and b
+                h = (h ^ load64(p.assumingMemoryBound(to: UInt8.self) + i)) &* 0x9FB2_1C65_1E98_DF25
+                h ^= h >> 29
+                i += 8
             }
-            h = (h ^ tail) &* 0x9FB2_1C65_1E98_DF25
-            h ^= h >> 29
         }
         h ^= h >> 32
         h = h &* 0xD6E8_FEB8_6659_FD93
-        h ^= h >> 32
+        h ^= h >> 29
         return h
+    }
+
+    /// Two words that, with the length, identify keys of up to 16 bytes: the first and last 8 bytes
+    /// (overlapping when shorter), the first and last 4, or the first, middle and last byte.
+    @inline(__always)
+    static func words(_ raw: UnsafeRawPointer, _ n: Int) -> (UInt64, UInt64) {
+        let p = raw.assumingMemoryBound(to: UInt8.self)
+        if n >= 8 { return (load64(p), load64(p + (n - 8))) }
+        if n >= 4 { return (UInt64(load32(p)), UInt64(load32(p + (n - 4)))) }
+        if n > 0 { return (UInt64(p[0]) << 16 | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]), 0) }
+        return (0, 0)
+    }
+
+    /// Little-endian loads from any alignment, written bytewise: LLVM combines them into one `mov`
+    /// (the generic `loadUnaligned` was measured not to inline here, costing a call per load).
+    @inline(__always) static func load32(_ p: UnsafePointer<UInt8>) -> UInt32 {
+        UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24
+    }
+
+    @inline(__always) static func load64(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(load32(p)) | UInt64(load32(p + 4)) << 32
+    }
+
+    /// Byte equality of two strings of length n, without a call to memcmp for the short ones.
+    @inline(__always)
+    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+        if n <= 16 {
+            // words() covers every byte of a key this short.
+            let (a0, a1) = words(a, n)
+            let (b0, b1) = words(b, n)
+            return a0 == b0 && a1 == b1
+        }
+        return memcmp(a, b, n) == 0
     }
 
     /// The entry holding `key`, if any.
@@ -88,7 +116,7 @@ final class ByteStringTable: @unchecked Sendable {
             if s >> 32 == tag {
                 let entry = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
                 if Int(keyLengths[entry]) == length,
-                   memcmp(arena + Int(keyOffsets[entry]), key, length) == 0 {
+                   ByteStringTable.equal(arena + Int(keyOffsets[entry]), key, length) {
                     return entry
                 }
             }
@@ -108,7 +136,7 @@ final class ByteStringTable: @unchecked Sendable {
             if s >> 32 == tag {
                 let entry = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
                 if Int(keyLengths[entry]) == length,
-                   memcmp(arena + Int(keyOffsets[entry]), key, length) == 0 {
+                   ByteStringTable.equal(arena + Int(keyOffsets[entry]), key, length) {
                     return (entry, false)
                 }
             }

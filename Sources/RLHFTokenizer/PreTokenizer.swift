@@ -31,6 +31,7 @@ struct PreTokenizer {
         guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let n = text.count
         let whitespace = ScalarClass.whitespace.rawValue
+        let ascii = classifier.table
         var i = 0
         while i < n {
             let b = base[i]
@@ -78,7 +79,14 @@ struct PreTokenizer {
                 }
                 continue
             }
+            // The run of one class; ASCII (most text) straight from the table without decoding.
             while j < n {
+                let c = base[j]
+                if c < 0x80 {
+                    if ascii[Int(c)] != runClass { break }
+                    j += 1
+                    continue
+                }
                 let (cls, l) = classify(base, j)
                 if cls != runClass { break }
                 j += l

@@ -33,8 +33,8 @@ public enum ScalarClass: UInt8, Sendable {
 /// classifier costs nothing until it meets non-ASCII text. Not thread-safe: one per tokenizer.
 final class ScalarClassifier {
     static let scalarCount = 0x110000
-    /// 0 = not looked up yet, else a `ScalarClass` raw value.
-    private let table: UnsafeMutablePointer<UInt8>
+    /// 0 = not looked up yet, else a `ScalarClass` raw value. Entries 0..<128 (ASCII) are always set.
+    let table: UnsafeMutablePointer<UInt8>
 
     init() {
         let raw = calloc(ScalarClassifier.scalarCount, 1)

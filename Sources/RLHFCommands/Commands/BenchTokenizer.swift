@@ -18,7 +18,9 @@ struct BenchTokenizerCommand: Command {
         .value("--data", "FILE", "JSON lines with chosen and rejected texts (.gz read with gzip)"),
         TokenizerOption.spec,
         .value("--repeats", "N", "timed runs per figure (default 5)"),
+        .repeating("--only", "FIGURE", "only these figures: load, pretokenize, encode, decode, train"),
     ]
+    static let figures = ["load", "pretokenize", "encode", "decode", "train"]
 
     /// From ../shared/bench/README.md (measured on this kind of machine).
     static let tiktokenEncodeMBps = 19.5
@@ -28,6 +30,7 @@ struct BenchTokenizerCommand: Command {
     let dataPath: String
     let tokenizerDirectory: String
     let repeats: Int
+    let only: Set<String>
 
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
         let shared: String
@@ -40,6 +43,8 @@ struct BenchTokenizerCommand: Command {
             ?? (shared + "/datasets/hh-rlhf/harmless-base-test.jsonl.gz")
         tokenizerDirectory = arguments.string("--tokenizer").map(context.resolve) ?? (shared + "/reference/gpt2-tokenizer")
         repeats = try arguments.int("--repeats", range: 1...1000) ?? 5
+        let chosen = try arguments.choices("--only", Self.figures)
+        only = Set(chosen.isEmpty ? Self.figures : chosen + (chosen.contains("decode") ? ["encode"] : []))
     }
 
     func run(_ context: CommandContext) throws {
@@ -47,10 +52,18 @@ struct BenchTokenizerCommand: Command {
         let bytes = texts.reduce(0) { $0 + $1.utf8.count }
         let megabytes = Double(bytes) / 1e6
 
-        let load = try time(repeats) { _ = try TokenizerFiles.load(directory: tokenizerDirectory) }
         let vocabulary = try TokenizerFiles.load(directory: tokenizerDirectory)
-        try emit(context, "load", [("seconds", .double(load.median)), ("seconds_min", .double(load.min)),
-                                   ("seconds_max", .double(load.max))])
+        if only.contains("load") {
+            let load = try time(repeats) { _ = try TokenizerFiles.load(directory: tokenizerDirectory) }
+            try emit(context, "load", [("seconds", .double(load.median)), ("seconds_min", .double(load.min)),
+                                       ("seconds_max", .double(load.max))])
+        }
+        if only.contains("pretokenize") { try pretokenize(context, texts, megabytes) }
+        if only.contains("encode") { try encodeAndDecode(context, texts, vocabulary, bytes) }
+        if only.contains("train") { try train(context, texts) }
+    }
+
+    func pretokenize(_ context: CommandContext, _ texts: [String], _ megabytes: Double) throws {
 
         // Pre-tokenization alone: the hand-written scanner against Swift's Regex (one run: it is slow).
         let scan = time(repeats) { _ = PreTokenization.countPieces(texts) }
@@ -61,7 +74,10 @@ struct BenchTokenizerCommand: Command {
                                           ("mb_per_s_max", .double(megabytes / scan.min))])
         try emit(context, "pretokenize", [("impl", .string("swift_regex")), ("mb_per_s", .double(megabytes / regex.median)),
                                           ("runs", .int(1))])
+    }
 
+    func encodeAndDecode(_ context: CommandContext, _ texts: [String], _ vocabulary: BPEVocabulary, _ bytes: Int) throws {
+        let megabytes = Double(bytes) / 1e6
         var encoded: [[Int]] = []
         var tokenCount = 0
         let encode = time(repeats) {
@@ -79,6 +95,7 @@ struct BenchTokenizerCommand: Command {
             ("anchor_hf_mb_per_s", .double(Self.huggingFaceEncodeMBps)),
             ("meets_target", .bool(encodeMBps >= Self.tiktokenEncodeMBps)),
         ])
+        guard only.contains("decode") else { return }
 
         var decoded: [String] = []
         let decode = try time(repeats) {
@@ -90,7 +107,9 @@ struct BenchTokenizerCommand: Command {
             ("mb_per_s", .double(megabytes / decode.median)), ("mb_per_s_min", .double(megabytes / decode.max)),
             ("mb_per_s_max", .double(megabytes / decode.min)), ("round_trip_mismatches", .int(mismatches)),
         ])
+    }
 
+    func train(_ context: CommandContext, _ texts: [String]) throws {
         for size in [2000, 8000] {
             var merges = 0
             let train = try time(repeats) {
@@ -140,6 +159,9 @@ struct BenchTokenizerCommand: Command {
     /// RLHFData's gzip reader replaces this once it lands.
     static func loadTexts(_ path: String) throws -> [String] {
         var data: Data
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("cannot find \(path); pass --data FILE or set RLHF_SHARED to the shared folder")
+        }
         if path.hasSuffix(".gz") {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
