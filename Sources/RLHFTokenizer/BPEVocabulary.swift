@@ -24,7 +24,8 @@ public final class BPEVocabulary: Sendable {
     public let count: Int
     public let addedTokens: [AddedToken]
 
-    /// All token bytes back to back; token `i` is `tokenBytes[tokenOffsets[i]..<tokenOffsets[i+1]]`.
+    /// All token bytes back to back, then 16 bytes of padding; token `i` is
+    /// `tokenBytes[tokenOffsets[i]..<tokenOffsets[i+1]]`.
     let tokenBytes: [UInt8]
     let tokenOffsets: [Int32]
     /// The id of the single-byte token of each byte value.
@@ -75,6 +76,8 @@ public final class BPEVocabulary: Sendable {
                 throw .invalidVocabulary("tokens \(table.value(entry)) and \(id) are both \"\(ByteLevel.spell(token))\"")
             }
         }
+        // Padding so a 16-byte read from the start of any token stays in bounds (see decodeBytes).
+        bytes.append(contentsOf: [UInt8](repeating: 0, count: 16))
         tokenBytes = bytes
         tokenOffsets = offsets
         pieceTable = table
