@@ -96,6 +96,23 @@ import Testing
         #expect(try tokenizer.encodeOrdinary(utf8: Array("héllo\u{0}".utf8)) == tokenizer.encodeOrdinary("héllo\u{0}"))
     }
 
+    /// Every token alone and all of them in a row: tokens longer than the 16-byte fast copy included.
+    @Test func decodeBytesOfEveryToken() throws {
+        let tokenizer = BPETokenizer(vocabulary: gpt2)
+        var all: [UInt8] = []
+        var longest = 0
+        for id in 0..<gpt2.count {
+            let bytes = try #require(gpt2.bytes(of: id))
+            longest = max(longest, bytes.count)
+            #expect(try tokenizer.decodeBytes([id]) == bytes, "token \(id)")
+            all += bytes
+        }
+        #expect(longest > 16)
+        #expect(try tokenizer.decodeBytes(Array(0..<gpt2.count)) == all)
+        #expect(try tokenizer.decodeBytes(Array((0..<gpt2.count).reversed())).count == all.count)
+        #expect(try tokenizer.decodeBytes([]) == [])
+    }
+
     @Test func decodeRefusesUnknownIdsAndSplitCharacters() throws {
         let tokenizer = BPETokenizer(vocabulary: gpt2)
         #expect(throws: TokenizerError.unknownTokenID(50257, vocabularySize: 50257)) { try tokenizer.decode([31373, 50257]) }

@@ -97,6 +97,23 @@ import Testing
             .contains("ignore_merges"))
     }
 
+    /// tokenizers before 0.20 wrote each merge as one string "left right".
+    @Test func loadsMergesWrittenAsStrings() throws {
+        let dir = TemporaryDirectory("tokenizer-old-merges")
+        let vocabulary = try BPETrainer.train(texts: ["abc abc abd abd"], vocabSize: 262)
+        try TokenizerFiles.save(vocabulary, directory: dir.path)
+        var text = try String(contentsOfFile: dir.file("tokenizer.json"), encoding: .utf8)
+        for merge in vocabulary.merges {
+            let left = vocabulary.spelling(of: merge.left)!, right = vocabulary.spelling(of: merge.right)!
+            text = text.replacingOccurrences(of: "[\(jsonString(left)), \(jsonString(right))]", with: jsonString(left + " " + right))
+        }
+        #expect(!text.contains("      ["))
+        try text.write(toFile: dir.file("tokenizer.json"), atomically: true, encoding: .utf8)
+        let loaded = try TokenizerFiles.load(directory: dir.path)
+        #expect(loaded.merges.map { [$0.left, $0.right] } == vocabulary.merges.map { [$0.left, $0.right] })
+        #expect(BPETokenizer(vocabulary: loaded).encodeOrdinary("abd abc") == BPETokenizer(vocabulary: vocabulary).encodeOrdinary("abd abc"))
+    }
+
     @Test func savedGPT2TokenizerReloadsAndPassesTheReferenceCases() throws {
         let dir = TemporaryDirectory("tokenizer-gpt2")
         try TokenizerFiles.save(TestData.gpt2FromGPT2Files, directory: dir.path)
