@@ -151,7 +151,9 @@ public final class BPETokenizer {
                 guard first[Int(bytes[i])] else { i += 1; continue }
                 var matched: (length: Int, id: UInt32)? = nil
                 for token in added where token.bytes.count <= n - i {
-                    let equal = token.bytes.withUnsafeBytes { memcmp($0.baseAddress!, base + i, token.bytes.count) == 0 }
+                    let equal = token.bytes.withUnsafeBytes { content in
+                        content.baseAddress.map { ByteStringTable.equal($0, base + i, content.count) } ?? false
+                    }
                     if equal { matched = (token.bytes.count, token.id); break }
                 }
                 guard let (length, id) = matched else { i += 1; continue }

@@ -6,7 +6,6 @@ import Testing
 @Suite struct TrainerTests {
     /// A tiny corpus whose first merges can be worked out by hand.
     @Test func learnsTheMostFrequentPairFirst() throws {
-        // Pieces: "aaab" x3, " aaab" x1... counted by hand below.
         let vocabulary = try BPETrainer.train(texts: ["ab ab ab xy"], vocabSize: 256 + 2 + 1, minFrequency: 1)
         // Pieces: "ab", " ab", " ab", " xy". Pairs: (a,b) x3, (' ',a) x2, (' ',x) x1, (x,y) x1.
         // First merge: a+b. Then (' ', ab) x2.
