@@ -22,13 +22,25 @@ public struct JSONWriter {
 
     public mutating func string(_ s: String) {
         var s = s
-        s.withUTF8 { utf8 in appendEscaped(UnsafeRawBufferPointer(utf8)) }
+        s.withUTF8 { utf8 in string(bytes: UnsafeRawBufferPointer(utf8)) }
     }
 
-    public mutating func string(bytes utf8: UnsafeRawBufferPointer) { appendEscaped(utf8) }
-
-    private mutating func appendEscaped(_ utf8: UnsafeRawBufferPointer) {
+    public mutating func string(bytes utf8: UnsafeRawBufferPointer) {
         bytes.append(0x22)
+        appendEscaped(utf8)
+        bytes.append(0x22)
+    }
+
+    /// One JSON string holding the concatenation of two texts (HH records: prompt + reply).
+    public mutating func string(concatenating a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) {
+        bytes.append(0x22)
+        appendEscaped(a)
+        appendEscaped(b)
+        bytes.append(0x22)
+    }
+
+    /// The escaped text without the surrounding quotes.
+    private mutating func appendEscaped(_ utf8: UnsafeRawBufferPointer) {
         var runStart = 0
         var i = 0
         let n = utf8.count
@@ -52,7 +64,6 @@ public struct JSONWriter {
             runStart = i
         }
         if n > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<n])) }
-        bytes.append(0x22)
     }
 
     public mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }

@@ -1,10 +1,13 @@
-/// SHA-256 (FIPS 180-4). Used for migration checksums, checkpoint manifests and the content-hash ids
-/// in exported `meta`. Foundation on Linux has no CryptoKit and the project takes no third-party
-/// packages, so this is the one hand-written hash; `SHA256Tests` checks it against the NIST vectors.
+/// SHA-256 (FIPS 180-4). Used for migration checksums, checkpoint manifests and content hashes of
+/// prompts and completions (store identity, exported `meta`). Foundation on Linux has no CryptoKit
+/// and the project takes no third-party packages, so this is the one hand-written hash;
+/// `SHA256Tests` checks it against the NIST vectors. Hashing sits on the import path, so blocks are
+/// compressed straight from the caller's memory with the message schedule on the stack.
 public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-    private var buffer = [UInt8]()
+    /// Bytes of a partial block waiting for more input.
+    private var pending: [UInt8] = []
     private var totalBytes: UInt64 = 0
 
     private static let k: [UInt32] = [
@@ -18,30 +21,33 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public init() { buffer.reserveCapacity(64) }
-
-    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
-            if buffer.count == 64 { compressBuffer() }
-        }
-    }
+    public init() {}
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
         var index = 0
         let n = bytes.count
-        // Fast path: whole blocks straight from the caller's memory.
-        while index < n {
-            if buffer.isEmpty && n - index >= 64 {
-                compress(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 64)]))
-                totalBytes &+= 64
-                index += 64
-            } else {
-                buffer.append(bytes[index])
-                index += 1
-                if buffer.count == 64 { compressBuffer() }
+        totalBytes &+= UInt64(n)
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, n)
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            index = take
+            if pending.count == 64 {
+                let block = pending
+                block.withUnsafeBytes { compress($0.baseAddress!) }
+                pending.removeAll(keepingCapacity: true)
             }
         }
+        while n - index >= 64 {
+            compress(bytes.baseAddress! + index)
+            index += 64
+        }
+        if index < n { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<n])) }
+    }
+
+    public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        let array = Array(bytes)
+        array.withUnsafeBytes { update($0) }
     }
 
     public mutating func update(_ string: String) {
@@ -49,53 +55,60 @@ public struct SHA256: Sendable {
         s.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 
-    private mutating func compressBuffer() {
-        let block = buffer
-        block.withUnsafeBytes { compress($0) }
-        totalBytes &+= 64
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
-                | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    private mutating func compress(_ block: UnsafeRawPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for i in 0..<16 {
+                w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            }
+            for i in 16..<64 {
+                let a = w[i - 15], b = w[i - 2]
+                let s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >> 3)
+                let s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            var (a, b, c, d, e, f, g, hh) = h
+            SHA256.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ s0 &+ maj
+                }
+            }
+            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
         }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = state
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d,
-                 state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
     }
 
     @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-    /// The 32-byte digest. Consumes the hasher's padding state; call once.
+    /// The 32-byte digest. Call once.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = (totalBytes &+ UInt64(buffer.count)) &* 8
-        buffer.append(0x80)
-        if buffer.count > 56 {
-            while buffer.count < 64 { buffer.append(0) }
-            compressBuffer()
+        let bitLength = totalBytes &* 8
+        var tail = pending
+        tail.append(0x80)
+        while tail.count % 64 != 56 { tail.append(0) }
+        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        tail.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count { compress(raw.baseAddress! + offset); offset += 64 }
         }
-        while buffer.count < 56 { buffer.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        compressBuffer()
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.flatMap { [UInt8($0 >> 24), UInt8(($0 >> 16) & 0xff), UInt8(($0 >> 8) & 0xff), UInt8($0 & 0xff)] }
+        pending.removeAll()
+        let words = [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7]
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for word in words {
+            out.append(UInt8(word >> 24)); out.append(UInt8((word >> 16) & 0xff))
+            out.append(UInt8((word >> 8) & 0xff)); out.append(UInt8(word & 0xff))
+        }
+        return out
+    }
+
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
     }
 
     public static func hash<S: Sequence>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
@@ -104,15 +117,15 @@ public struct SHA256: Sendable {
         return hasher.finalize()
     }
 
-    public static func hex(_ string: String) -> String {
+    public static func hash(_ string: String) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(string)
-        return Hex.encode(hasher.finalize())
+        return hasher.finalize()
     }
 
-    public static func hex<S: Sequence>(bytes: S) -> String where S.Element == UInt8 {
-        Hex.encode(hash(bytes))
-    }
+    public static func hex(_ string: String) -> String { Hex.encode(hash(string)) }
+
+    public static func hex<S: Sequence>(bytes: S) -> String where S.Element == UInt8 { Hex.encode(hash(bytes)) }
 }
 
 public enum Hex {
@@ -121,5 +134,84 @@ public enum Hex {
         var out = [UInt8]()
         for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the hex of raw bytes to a byte buffer (the export path).
+    public static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let u = Array(text.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        func v(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(u.count / 2)
+        var i = 0
+        while i < u.count {
+            guard let hi = v(u[i]), let lo = v(u[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}
+
+/// A SHA-256 digest as a value: hashable without an allocation (prompt caches on the import path),
+/// and bound to SQLite as its 32 bytes in digest order.
+public struct Digest: Hashable, Sendable {
+    public var words: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32)
+        words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+    }
+
+    public init(raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32)
+        words = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: raw) }
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+    public var hex: String { Hex.encode(bytes) }
+
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: words, body)
+    }
+
+    public static func == (a: Digest, b: Digest) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+    }
+
+    /// Byte-wise order, the order SQLite sorts the blobs in.
+    public func precedes(_ other: Digest) -> Bool {
+        bytes.lexicographicallyPrecedes(other.bytes)
+    }
+}
+
+extension SHA256 {
+    public static func digest(_ bytes: UnsafeRawBufferPointer) -> Digest {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return Digest(bytes: hasher.finalize())
+    }
+
+    public static func digest(_ string: String) -> Digest {
+        var s = string
+        return s.withUTF8 { digest(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -1,7 +1,17 @@
 /// Every subcommand, in the order `rlhf --help` lists them.
 public enum CommandRegistry {
-    public static let all: [Command.Type] = [
+    nonisolated(unsafe) public static let all: [Command.Type] = [
         InitCommand.self,
+        ImportCommand.self,
+        ExportPreferencesCommand.self,
+        SplitCommand.self,
+        StatsCommand.self,
+        LabelCommand.self,
+        AgreementCommand.self,
+        GuidelinesSetCommand.self,
+        GuidelinesShowCommand.self,
+        DemoCommand.self,
+        BenchStoreCommand.self,
         TokenizerTrainCommand.self,
         TokenizerEncodeCommand.self,
         TokenizerDecodeCommand.self,

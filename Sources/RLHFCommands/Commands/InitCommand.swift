@@ -13,6 +13,9 @@ struct InitCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        context.say("store \(storePath): not implemented yet")
+        let store = try StoreOption.open(storePath, context, create: true)
+        if !store.wasCreated && store.upgradedVersions.isEmpty {
+            context.say("store \(storePath) is up to date (schema version \(store.schemaVersion))")
+        }
     }
 }

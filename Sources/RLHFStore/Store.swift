@@ -1,0 +1,66 @@
+import CSQLite
+import Foundation
+import RLHFCore
+
+public enum StoreError: Error, CustomStringConvertible {
+    case missing(path: String)
+    case notAStore(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            return "no store at \(path): create one with `rlhf init --store \(path)` (or set --store / $RLHF_STORE)"
+        case let .notAStore(path, reason):
+            return "\(path) is not an rlhf store: \(reason)"
+        }
+    }
+}
+
+/// The rlhf store: one SQLite file with foreign keys on, WAL journal (readers never block the
+/// labeler's writes), `synchronous=FULL` (a label acknowledged on screen survives a power cut, not
+/// only a crash) and a busy timeout, at the schema this binary embeds.
+public final class Store {
+    public let db: Database
+    public let path: String
+    /// Versions applied when this store was opened (empty when it was already current).
+    public let upgradedVersions: [Int]
+    public let wasCreated: Bool
+    /// Annotator name -> id for this connection (annotators are never deleted or renamed).
+    var annotatorCache: [String: Int64] = [:]
+    var recordStatements: RecordStatements?
+
+    public enum OpenMode { case createIfMissing, mustExist }
+
+    public init(path: String, mode: OpenMode = .mustExist, busyTimeoutMilliseconds: Int32 = 30_000) throws {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists && mode == .mustExist { throw StoreError.missing(path: path) }
+        self.path = path
+        wasCreated = !exists
+        db = try Database(path: path, options: .init(create: mode == .createIfMissing, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
+        do {
+            try db.execute("PRAGMA foreign_keys = ON")
+            let journal = try db.scalarText("PRAGMA journal_mode = WAL")
+            if journal?.lowercased() != "wal" {
+                throw StoreError.notAStore(path: path, reason: "could not switch to WAL journal (got \(journal ?? "nothing"))")
+            }
+            try db.execute("PRAGMA synchronous = FULL")
+            // A 1 GiB page cache limit (used only as needed): big imports insert into indexes at random
+            // places, and a cache that holds them avoids re-reading pages from the WAL.
+            try db.execute("PRAGMA cache_size = -1048576")
+            try db.execute("PRAGMA mmap_size = 4294967296")
+            try db.execute("PRAGMA temp_store = MEMORY")
+        } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
+            throw StoreError.notAStore(path: path, reason: error.message)
+        }
+        upgradedVersions = try Migrator().migrate(db)
+    }
+
+    /// This store's random identity, minted at creation.
+    public func storeID() throws -> String {
+        try db.scalarText("SELECT store_id FROM store_info WHERE singleton = 1") ?? "unknown"
+    }
+
+    public var schemaVersion: Int {
+        (try? db.scalarInt("SELECT max(version) FROM schema_migrations")).flatMap { $0 }.map(Int.init) ?? 0
+    }
+}
