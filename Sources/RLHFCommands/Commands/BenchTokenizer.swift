@@ -1,5 +1,6 @@
 import Foundation
 import RLHFCore
+import RLHFData
 import RLHFTokenizer
 
 /// Times the tokenizer on the HH-RLHF test texts against the anchors of ../shared/bench/README.md.
@@ -69,10 +70,10 @@ struct BenchTokenizerCommand: Command {
         let scan = time(repeats) { _ = PreTokenization.countPieces(texts) }
         let regexTokenizer = RegexPreTokenizer()
         let regex = time(1) { for text in texts { _ = regexTokenizer.pieces(text) } }
-        try emit(context, "pretokenize", [("impl", .string("scanner")), ("mb_per_s", .double(megabytes / scan.median)),
+        try emit(context, "pretokenize", [("pretokenizer", .string("scanner")), ("mb_per_s", .double(megabytes / scan.median)),
                                           ("mb_per_s_min", .double(megabytes / scan.max)),
                                           ("mb_per_s_max", .double(megabytes / scan.min))])
-        try emit(context, "pretokenize", [("impl", .string("swift_regex")), ("mb_per_s", .double(megabytes / regex.median)),
+        try emit(context, "pretokenize", [("pretokenizer", .string("swift_regex")), ("mb_per_s", .double(megabytes / regex.median)),
                                           ("runs", .int(1))])
     }
 
@@ -143,7 +144,7 @@ struct BenchTokenizerCommand: Command {
     }
 
     func emit(_ context: CommandContext, _ what: String, _ fields: [(String, JSONValue)]) throws {
-        var object = JSONObject([("bench", .string("tokenizer")), ("what", .string(what))])
+        var object = JSONObject([("bench", .string("tokenizer")), ("impl", .string("rlhf")), ("what", .string(what))])
         for (key, value) in fields {
             if case .number = value, let d = value.doubleValue, d != d.rounded() {
                 object[key] = .number(String(format: "%.4g", d))
@@ -155,33 +156,18 @@ struct BenchTokenizerCommand: Command {
         try context.stdout.flush()
     }
 
-    /// The chosen and rejected strings of each line. Gzip files go through the system gzip for now;
-    /// RLHFData's gzip reader replaces this once it lands.
+    /// The chosen and rejected strings of each line (a `.gz` file is inflated as it is read).
     static func loadTexts(_ path: String) throws -> [String] {
-        var data: Data
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure("cannot find \(path); pass --data FILE or set RLHF_SHARED to the shared folder")
         }
-        if path.hasSuffix(".gz") {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["gzip", "-dc", path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            do { try process.run() } catch { throw CommandFailure("cannot run gzip to read \(path): \(error)") }
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw CommandFailure("gzip could not read \(path)") }
-        } else {
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw CommandFailure("cannot read \(path): \(error.localizedDescription)")
-            }
-        }
+        let source: ByteSource = path.hasSuffix(".gz") ? try GzipSource(path: path) : try FileDescriptorSource(path: path)
+        let reader = LineReader(source: source)
         var texts: [String] = []
-        for (number, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
-            guard let object = (try? JSONParser.parse(Array(line)))?.objectValue,
-                  let chosen = object["chosen"]?.stringValue, let rejected = object["rejected"]?.stringValue else {
-                throw CommandFailure("\(path) line \(number + 1): expected {\"chosen\": ..., \"rejected\": ...}")
+        while let object = try reader.nextLine({ try? JSONParser.parse($0) }) {
+            guard let chosen = object?.objectValue?["chosen"]?.stringValue,
+                  let rejected = object?.objectValue?["rejected"]?.stringValue else {
+                throw CommandFailure("\(path) line \(reader.lineNumber): expected {\"chosen\": ..., \"rejected\": ...}")
             }
             texts.append(chosen)
             texts.append(rejected)
