@@ -14,7 +14,7 @@ struct TokenizerTrainCommand: Command {
         """
     static let options: [OptionSpec] = [
         .value("--vocab-size", "N", "total tokens, bytes and special tokens included"),
-        .flag("--from-store", "train on the store's prompts and completions"),
+        .flag("--from-store", "train on the store's prompts and completions (not available yet)"),
         .value("--out", "DIR", "folder to write the tokenizer to"),
         .repeating("--special", "TOKEN", "another special token after <|endoftext|>"),
         .value("--min-frequency", "N", "stop when no pair occurs this often (default 2)"),
