@@ -12,5 +12,9 @@ public enum CommandRegistry {
         GuidelinesShowCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
+        TokenizerTrainCommand.self,
+        TokenizerEncodeCommand.self,
+        TokenizerDecodeCommand.self,
+        BenchTokenizerCommand.self,
     ]
 }
