@@ -12,5 +12,8 @@ public enum CommandRegistry {
         GuidelinesShowCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
+        DatasetGenerateCommand.self,
+        GoldScoreCommand.self,
+        SimulateLabelsCommand.self,
     ]
 }
