@@ -1,5 +1,8 @@
+import Foundation
 import Testing
+import RLHFCore
 @testable import RLHFData
+import RLHFTestSupport
 
 /// The gold rule on hand-written texts: the same examples, with the same scores, as datasets/README.md.
 @Suite struct DemoGoldScoreTests {
@@ -23,6 +26,20 @@ import Testing
         for (text, expected) in Self.readmeExamples {
             #expect(GoldScore.score(text) == expected, "\(text.debugDescription)")
         }
+    }
+
+    /// The table in datasets/README.md is this list, row for row (texts written as JSON strings there).
+    @Test func readmeTableIsTheTestedList() throws {
+        let readme = try String(contentsOf: TestPaths.repo("datasets/README.md"), encoding: .utf8)
+        var rows: [(String, Int)] = []
+        for line in readme.split(separator: "\n") where line.hasPrefix("| `\"") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let literal = String(cells[0].dropFirst().dropLast())   // strip the backquotes
+            let text = try #require(try JSONParser.parse(literal).stringValue, "\(line)")
+            rows.append((text, try #require(Int(cells[1]), "\(line)")))
+        }
+        #expect(rows.map(\.0) == Self.readmeExamples.map(\.0))
+        #expect(rows.map(\.1) == Self.readmeExamples.map(\.1))
     }
 
     @Test func breakdownNamesEachTerm() {

@@ -62,15 +62,16 @@ struct DemoCommand: Command {
 
     /// Runs one rlhf command in-process, its data and messages both to the demo's stderr.
     func step(_ arguments: [String], _ context: CommandContext) throws {
-        context.say("== rlhf " + arguments.map { $0.hasPrefix(dir + "/") ? Self.shortPath($0, dir) : $0 }.joined(separator: " "))
+        context.say("== rlhf " + arguments.map { Self.relative($0, to: context.currentDirectory) }.joined(separator: " "))
         let inner = CommandContext(stdout: context.stderr, stderr: context.stderr, stdin: MemorySource(""),
                                    environment: context.environment, currentDirectory: context.currentDirectory)
         let code = RLHF.main(arguments, context: inner)
         guard code == 0 else { throw CommandFailure("demo step 'rlhf \(arguments.joined(separator: " "))' failed (exit \(code)); see the message above") }
     }
 
-    /// A path inside the work folder, as the folder's own name plus the rest (shorter on screen).
-    static func shortPath(_ path: String, _ dir: String) -> String {
-        ((dir as NSString).lastPathComponent) + path.dropFirst(dir.count)
+    /// A path under the working directory relative to it, so the printed command can be pasted as is.
+    static func relative(_ path: String, to directory: String) -> String {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 }

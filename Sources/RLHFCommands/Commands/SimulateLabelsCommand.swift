@@ -11,7 +11,7 @@ struct SimulateLabelsCommand: Command {
     static let name = "simulate-labels"
     static let abstract = "Simulated annotators (gold rule + Bradley-Terry noise) label the queue; --report scores labels against gold"
     static let usage = """
-        rlhf simulate-labels --annotators N [--noise T] [--tie-rate P] [--position-bias P] [--seed S] [--store PATH] [--split ...] [--origin sft|generated|imported] [--checkpoint ID] [--pairs all|one-per-prompt] [--overlap K] [--limit N] [--report] [--json]
+        rlhf simulate-labels --annotators N [--noise T] [--tie-rate P] [--position-bias B] [--seed S] [--store PATH] [--split ...] [--origin sft|generated|imported] [--checkpoint ID] [--pairs all|one-per-prompt] [--overlap K] [--limit N] [--report] [--json]
                rlhf simulate-labels --report [--split ...] [--annotator ...] [--json] [--store PATH]
         """
     static let options: [OptionSpec] = [
@@ -19,7 +19,7 @@ struct SimulateLabelsCommand: Command {
         .value("--annotators", "N", "simulated annotators sim-1 ... sim-N, from most to least reliable"),
         .value("--noise", "T", "mean Bradley-Terry temperature in gold-score units (default 1; 0 = always right); annotator k of N gets T x (0.5 + (k-1)/(N-1))"),
         .value("--tie-rate", "P", "chance of a tie between completions of equal gold score (Davidson; default 0.2)"),
-        .value("--position-bias", "P", "chance the completion shown first wins a pair of equal gold score (default 0.55; 0.5 unbiased)"),
+        .value("--position-bias", "B", "chance the completion shown first wins a pair of equal gold score (default 0.55; 0.5 unbiased)"),
         .value("--seed", "S", "judgements, queue order and shown order (default 0)"),
         .repeating("--split", "SPLIT", "only prompts of these splits (default all)"),
         .value("--origin", "ORIGIN", "only completions with this origin: sft, generated, imported"),
@@ -35,7 +35,7 @@ struct SimulateLabelsCommand: Command {
         Each simulated annotator is a labeling session like `rlhf label --annotator sim-K`: it claims pairs
         from the queue (a pair someone else holds is not offered), sees them in the session's shown order,
         and saves labels with source `simulated`. It judges by the gold rule of datasets/README.md: with
-        d = gold(shown first) - gold(shown second) and z = d / T + logit(position bias), the shown-first
+        d = gold(shown first) - gold(shown second) and z = d / T + logit(B), the shown-first
         completion wins with probability e^(z/2) / D, the other with e^(-z/2) / D, and it is a tie with
         nu / D, where D = e^(z/2) + e^(-z/2) + nu and nu = 2P / (1 - P) for --tie-rate P (Davidson's
         Bradley-Terry with ties). Strength grows with |d|; a choice against the gold winner is slight.
