@@ -10,11 +10,14 @@ public enum CommandRegistry {
         AgreementCommand.self,
         GuidelinesSetCommand.self,
         GuidelinesShowCommand.self,
-        DemoCommand.self,
-        BenchStoreCommand.self,
+        DatasetGenerateCommand.self,
+        GoldScoreCommand.self,
+        SimulateLabelsCommand.self,
         TokenizerTrainCommand.self,
         TokenizerEncodeCommand.self,
         TokenizerDecodeCommand.self,
+        DemoCommand.self,
+        BenchStoreCommand.self,
         BenchTokenizerCommand.self,
     ]
 }

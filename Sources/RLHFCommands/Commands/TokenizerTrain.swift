@@ -1,5 +1,7 @@
 import Foundation
 import RLHFCore
+import RLHFData
+import RLHFStore
 import RLHFTokenizer
 
 struct TokenizerTrainCommand: Command {
@@ -14,7 +16,8 @@ struct TokenizerTrainCommand: Command {
         """
     static let options: [OptionSpec] = [
         .value("--vocab-size", "N", "total tokens, bytes and special tokens included"),
-        .flag("--from-store", "train on the store's prompts and completions (not available yet)"),
+        .flag("--from-store", "train on the store's prompts and completions (each text once)"),
+        .repeating("--split", "SPLIT", "with --from-store: only prompts (and their completions) of these splits"),
         .value("--out", "DIR", "folder to write the tokenizer to"),
         .repeating("--special", "TOKEN", "another special token after <|endoftext|>"),
         .value("--min-frequency", "N", "stop when no pair occurs this often (default 2)"),
@@ -29,6 +32,7 @@ struct TokenizerTrainCommand: Command {
     let out: String
     let specialTokens: [String]
     let minFrequency: Int
+    let splits: [Split]
 
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
         specialTokens = [TokenizerFiles.endOfText] + arguments.strings("--special").filter { $0 != TokenizerFiles.endOfText }
@@ -41,18 +45,20 @@ struct TokenizerTrainCommand: Command {
         minFrequency = try arguments.int("--min-frequency", range: 1...Int.max) ?? 2
         fromStore = arguments.flag("--from-store")
         storePath = StoreOption.path(arguments, context)
+        splits = try FilterOptions.splits(arguments)
         files = arguments.positionals.map(context.resolve)
         if fromStore && !files.isEmpty { throw UsageError("give --from-store or FILEs, not both") }
         if !fromStore && files.isEmpty { throw UsageError("give --from-store or the text FILEs to train on") }
     }
 
     func run(_ context: CommandContext) throws {
-        if fromStore {
-            throw CommandFailure("--from-store is not available yet (the store is not wired to the trainer); "
-                + "export the texts and pass them as FILEs")
-        }
         var texts: [String] = []
         var bytes = 0
+        if fromStore {
+            texts = try StoreOption.open(storePath, context).promptAndCompletionTexts(splits: splits)
+            bytes = texts.reduce(0) { $0 + $1.utf8.count }
+            guard !texts.isEmpty else { throw CommandFailure("the store \(storePath) has no prompts\(splits.isEmpty ? "" : " in those splits") to train on") }
+        }
         for file in files {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
@@ -68,8 +74,9 @@ struct TokenizerTrainCommand: Command {
                                               minFrequency: minFrequency)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try TokenizerFiles.save(vocabulary, directory: out)
-        var message = "trained \(vocabulary.count) tokens (\(vocabulary.mergeCount) merges) on \(files.count) "
-            + "file\(files.count == 1 ? "" : "s") (\(bytes) bytes) in \(String(format: "%.2f", seconds)) s; wrote \(out)"
+        let source = fromStore ? "\(texts.count) store texts" : "\(files.count) file\(files.count == 1 ? "" : "s")"
+        var message = "trained \(vocabulary.count) tokens (\(vocabulary.mergeCount) merges) on \(source) "
+            + "(\(bytes) bytes) in \(String(format: "%.2f", seconds)) s; wrote \(out)"
         if vocabulary.count < vocabSize {
             message += " (fewer than \(vocabSize): no more pairs occur \(minFrequency) times)"
         }
