@@ -19,5 +19,6 @@ public enum CommandRegistry {
         DemoCommand.self,
         BenchStoreCommand.self,
         BenchTokenizerCommand.self,
+        BenchLabelCommand.self,
     ]
 }

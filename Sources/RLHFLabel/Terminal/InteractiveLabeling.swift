@@ -36,17 +36,29 @@ public final class InteractiveLabeling {
     public func run() throws -> Int {
         try device.enterRawMode()
         defer { device.restore() }
-        offered = try session.next()
-        refreshStatus()
-        if offered == nil { message = "No pair left to label: the queue is empty or every pair is claimed or has its labels." }
-        draw()
-        if offered == nil { return 0 }
+        guard try start() else { return 0 }
         while true {
             for key in try device.readKeys() {
                 if try !handle(key) { return session.labelsSaved }
             }
             draw()
         }
+    }
+
+    /// Offers and draws the first pair; false when there is none.
+    public func start() throws -> Bool {
+        offered = try session.next()
+        refreshStatus()
+        if offered == nil { message = "No pair left to label: the queue is empty or every pair is claimed or has its labels." }
+        draw()
+        return offered != nil
+    }
+
+    /// One keypress, handled and drawn (what `rlhf bench label` times). False ends the session.
+    public func press(_ key: Key) throws -> Bool {
+        let going = try handle(key)
+        draw()
+        return going
     }
 
     /// Handles one key; false ends the session.
