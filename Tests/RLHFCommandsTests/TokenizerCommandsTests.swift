@@ -71,10 +71,20 @@ import Testing
         #expect(noFolder.stderr == "error: /nonexistent-folder: no such folder\n")
     }
 
-    @Test func fromStoreIsNotAvailableYet() {
-        let run = cli(["tokenizer", "train", "--vocab-size", "300", "--from-store", "--out", "/tmp/never"])
-        #expect(run.code == 1)
-        #expect(run.stderr.contains("--from-store is not available yet"))
+    @Test func trainsFromTheStoresPromptsAndCompletions() throws {
+        let dir = TemporaryDirectory("tokenizer-from-store")
+        let missing = cli(["tokenizer", "train", "--vocab-size", "300", "--from-store", "--out", "tok", "--store", "none.sqlite"], in: dir.path)
+        #expect(missing.code == 1 && missing.stderr.contains("no store at"))
+        let lines = (0..<40).map { #"{"prompt": "review the kettle \#($0 % 4)", "completion": " the kettle is lovely and the tea is hot"}"# }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.file("sft.jsonl"), atomically: true, encoding: .utf8)
+        #expect(cli(["import", "sft", "sft.jsonl", "--store", "s.sqlite"], in: dir.path).code == 0)
+        let train = cli(["tokenizer", "train", "--vocab-size", "280", "--from-store", "--out", "tok", "--store", "s.sqlite"], in: dir.path)
+        #expect(train.code == 0, "\(train.stderr)")
+        // 4 prompts and 1 completion per prompt text... each text once: 4 prompts + 4 completions.
+        #expect(train.stderr.hasPrefix("trained 280 tokens"))
+        #expect(train.stderr.contains("on 8 store texts"))
+        let encoded = cli(["tokenizer", "encode", "--tokenizer", "tok", "the kettle"], in: dir.path)
+        #expect(encoded.code == 0 && encoded.stdout.split(separator: "\n").count <= 3, "merges learned from the store shorten common words")
     }
 
     @Test func trainWritesAFolderThatEncodes() throws {
