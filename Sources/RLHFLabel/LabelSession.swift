@@ -37,9 +37,8 @@ public final class LabelSession {
     let clock: SessionClock
     let guidelineVersion: Int?
 
-    /// Candidate pairs in queue order, and where the session is in it.
-    private var queue: [CandidatePair] = []
-    private var cursor = 0
+    /// Candidate pairs in queue order, generated lazily.
+    private var queue: PairQueue!
     /// Pairs to offer before the queue: after undo, or the pair left when going back.
     private var requeued: [PairKey] = []
     /// Pairs this annotator labeled here, oldest first; `backPosition` indexes it while revisiting.
@@ -59,29 +58,15 @@ public final class LabelSession {
         try buildQueue()
     }
 
-    /// Fewer current labels first, then a seeded random order; pairs this annotator still holds a live
-    /// claim on (a session that quit or crashed) come first, so a resumed session continues there.
+    /// Fewer current labels first, then a seeded random order (`PairQueue`); pairs this annotator still
+    /// holds a live claim on (a session that quit or crashed) come first, so a resumed session continues there.
     private func buildQueue() throws {
-        var candidates = try store.candidatePairs(options.filter, annotatorID: annotatorID)
-        if options.pairs == .onePerPrompt {
-            var byPrompt: [Int64: [CandidatePair]] = [:]
-            for c in candidates { byPrompt[c.promptID, default: []].append(c) }
-            candidates = byPrompt.keys.sorted().compactMap { prompt in
-                let pairs = byPrompt[prompt]!
-                return pairs[Int(options.mix(prompt, -1) % UInt64(pairs.count))]
-            }
-        }
-        let keys = Dictionary(uniqueKeysWithValues: candidates.map { ($0.pair, options.mix($0.pair.first, $0.pair.second)) })
-        candidates.sort { ($0.currentLabels, keys[$0.pair]!) < ($1.currentLabels, keys[$1.pair]!) }
-        let own = try store.liveClaims(annotatorID: annotatorID, nowMs: clock.nowMs())
-        let candidateSet = Set(candidates.map(\.pair))
-        requeued = own.filter { candidateSet.contains($0) }
-        queue = candidates
-        cursor = 0
+        queue = try PairQueue(store: store, options: options, annotatorID: annotatorID)
+        requeued = try store.liveClaims(annotatorID: annotatorID, nowMs: clock.nowMs())
     }
 
     /// Pairs left in the queue (an estimate: others may take some meanwhile).
-    public var remaining: Int { max(0, queue.count - cursor) + requeued.count }
+    public var remaining: Int { queue.remaining + requeued.count }
 
     /// Claims and returns the next pair to judge, or nil when none can be claimed.
     public func next() throws -> OfferedPair? {
@@ -95,9 +80,7 @@ public final class LabelSession {
                 return try offer(pair, revisit: false, now: now)
             }
         }
-        while cursor < queue.count {
-            let pair = queue[cursor].pair
-            cursor += 1
+        while let pair = queue.next() {
             if try store.tryClaimPair(pair, annotatorID: annotatorID, overlap: options.overlap, nowMs: now, leaseMs: options.leaseMs) {
                 return try offer(pair, revisit: false, now: now)
             }

@@ -42,42 +42,43 @@ public struct PairKey: Hashable, Sendable, Comparable {
     public static func < (l: PairKey, r: PairKey) -> Bool { (l.first, l.second) < (r.first, r.second) }
 }
 
-public struct CandidatePair: Sendable, Equatable {
-    public let promptID: Int64
-    public let pair: PairKey
-    /// Current labels on the pair when the queue was built (any annotator, rankings included).
-    public let currentLabels: Int
-}
-
 /// The labeling queue's reads and claims. Availability is decided under the write lock
 /// (`tryClaimPair`), so two sessions never both get a pair the overlap gives to one.
 extension Store {
-    /// Pairs of eligible completions of one prompt that `annotatorID` has no current label on and has
-    /// not skipped, with their current label counts.
-    public func candidatePairs(_ filter: QueueFilter, annotatorID: Int64) throws -> [CandidatePair] {
+    /// Eligible completions by prompt (ids ascending): what the labeling queue pairs up.
+    public func eligibleCompletions(_ filter: QueueFilter) throws -> [Int64: [Int64]] {
         try db.read {
             let (condition, values) = filter.sql()
-            let eligible = "SELECT c.id, c.prompt_id FROM completions c JOIN prompts p ON p.id = c.prompt_id WHERE \(condition)"
-            // Label counts per pair, and this annotator's own labels and skips, in one pass each.
-            var counts: [PairKey: Int] = [:]
-            try forEachRow("SELECT first_id, second_id, count(*) FROM current_labels GROUP BY first_id, second_id") {
-                counts[PairKey($0.int64(0), $0.int64(1))] = $0.int(2)
-            }
-            var mine = Set<PairKey>()
-            try forEachRow("SELECT first_id, second_id FROM current_labels WHERE annotator_id = ?", [.int(annotatorID)]) {
-                mine.insert(PairKey($0.int64(0), $0.int64(1)))
-            }
-            try forEachRow("SELECT first_id, second_id FROM pair_skips WHERE annotator_id = ?", [.int(annotatorID)]) {
-                mine.insert(PairKey($0.int64(0), $0.int64(1)))
-            }
-            var result: [CandidatePair] = []
-            let sql = "WITH eligible AS (\(eligible)) SELECT e1.prompt_id, e1.id, e2.id FROM eligible e1 JOIN eligible e2 ON e2.prompt_id = e1.prompt_id AND e2.id > e1.id ORDER BY e1.prompt_id, e1.id, e2.id"
-            try forEachRow(sql, values) { row in
-                let pair = PairKey(row.int64(1), row.int64(2))
-                guard !mine.contains(pair) else { return }
-                result.append(CandidatePair(promptID: row.int64(0), pair: pair, currentLabels: counts[pair] ?? 0))
+            var byPrompt: [Int64: [Int64]] = [:]
+            try forEachRow("""
+                SELECT c.prompt_id, c.id FROM completions c JOIN prompts p ON p.id = c.prompt_id WHERE \(condition) ORDER BY c.prompt_id, c.id
+                """, values) { byPrompt[$0.int64(0), default: []].append($0.int64(1)) }
+            return byPrompt
+        }
+    }
+
+    /// Current labels per labeled pair, with the pair's prompt (one pass over `current_labels`).
+    public func currentLabelCounts() throws -> [(promptID: Int64, pair: PairKey, count: Int)] {
+        try db.read {
+            var result: [(Int64, PairKey, Int)] = []
+            try forEachRow("SELECT prompt_id, first_id, second_id, count(*) FROM current_labels GROUP BY first_id, second_id") {
+                result.append(($0.int64(0), PairKey($0.int64(1), $0.int64(2)), $0.int(3)))
             }
             return result
+        }
+    }
+
+    /// Pairs the annotator has a current label on or skipped: never offered to them by the queue.
+    public func pairsDoneBy(annotatorID: Int64) throws -> Set<PairKey> {
+        try db.read {
+            var done = Set<PairKey>()
+            try forEachRow("SELECT first_id, second_id FROM current_labels WHERE annotator_id = ?", [.int(annotatorID)]) {
+                done.insert(PairKey($0.int64(0), $0.int64(1)))
+            }
+            try forEachRow("SELECT first_id, second_id FROM pair_skips WHERE annotator_id = ?", [.int(annotatorID)]) {
+                done.insert(PairKey($0.int64(0), $0.int64(1)))
+            }
+            return done
         }
     }
 
