@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "RLHFStoreTests", dependencies: ["RLHFStore", "RLHFData", "RLHFTestSupport"]),
         .testTarget(name: "RLHFTokenizerTests", dependencies: ["RLHFTokenizer", "RLHFTestSupport"]),
         .testTarget(name: "RLHFModelTests", dependencies: ["RLHFModel", "RLHFTestSupport"]),
+        .testTarget(name: "RLHFTrainTests", dependencies: ["RLHFTrain", "RLHFTokenizer", "RLHFTestSupport"]),
         .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFStore", "RLHFData", "RLHFTestSupport"]),
         // Depends on the executable so end-to-end tests can run the built binary (concurrent processes).
         .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFTestSupport", "rlhf"]),
