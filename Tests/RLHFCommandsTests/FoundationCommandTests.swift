@@ -3,6 +3,7 @@ import Testing
 import RLHFCommands
 import RLHFCore
 import RLHFTestSupport
+import RLHFStore
 
 /// End to end through the command line: exit codes, stdout bytes, stderr messages.
 @Suite struct FoundationCommandTests {
@@ -104,5 +105,23 @@ import RLHFTestSupport
         #expect(value["current_labels"] == .int(2312))
         let text = rlhf(["stats", "--store", "s.sqlite"], in: dir)
         #expect(text.stdout.contains("train           1617"))
+    }
+}
+
+@Suite struct RunsCommandTests {
+    @Test func runsAndMetricsPrintWhatTheStoreHolds() throws {
+        let dir = TemporaryDirectory()
+        #expect(rlhf(["init", "--store", "s.sqlite"], in: dir).code == 0)
+        let store = try RLHFStore.Store(path: dir.file("s.sqlite"))
+        let id = try store.startRun(kind: "rm", config: "{}")
+        try store.recordMetrics(id, [(1, "loss", 0.5), (2, "loss", 0.25), (2, "accuracy", 0.75)])
+        let runs = rlhf(["runs", "--store", "s.sqlite"], in: dir)
+        #expect(runs.code == 0 && runs.stdout.contains("rm") && runs.stdout.contains("steps 2") && runs.stdout.contains("loss=0.25"))
+        let csv = rlhf(["metrics", "\(id)", "--store", "s.sqlite"], in: dir)
+        #expect(csv.stdout == "step,name,value\n1,loss,0.5\n2,accuracy,0.75\n2,loss,0.25\n")
+        let jsonl = rlhf(["metrics", "\(id)", "--format", "jsonl", "--store", "s.sqlite"], in: dir)
+        #expect(jsonl.stdout.split(separator: "\n").first == #"{"step":1,"name":"loss","value":0.5}"#)
+        #expect(rlhf(["metrics", "99", "--store", "s.sqlite"], in: dir).code == 1)
+        #expect(rlhf(["metrics", "x", "--store", "s.sqlite"], in: dir).code == 2)
     }
 }

@@ -10,6 +10,8 @@ public enum CommandRegistry {
         AgreementCommand.self,
         GuidelinesSetCommand.self,
         GuidelinesShowCommand.self,
+        RunsCommand.self,
+        MetricsCommand.self,
         DatasetGenerateCommand.self,
         GoldScoreCommand.self,
         SimulateLabelsCommand.self,
