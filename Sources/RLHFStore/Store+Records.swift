@@ -88,6 +88,18 @@ extension Store {
         return Inserted(id: id, isNew: false)
     }
 
+    /// The id of the completion (prompt, text), found by hash with the text compared, or nil.
+    func completionID(promptID: Int64, text: HashedText) throws -> Int64? {
+        let find = try statements.findCompletion
+        try find.bind(promptID, at: 1)
+        try find.bind(text.digest, at: 2)
+        defer { try? find.reset() }
+        guard try find.step() else { return nil }
+        let id = find.int64(0)
+        try Store.checkSameText(stored: find.textBytes(1), new: text.text, what: "completion \(id)")
+        return id
+    }
+
     /// The arrival (one import of a file, one generate call) with this identity, created on first use.
     public func arrivalID(origin: Origin, source: String? = nil, checkpointID: Int64? = nil, settings: String? = nil,
                           seed: Int64? = nil, now: String) throws -> Int64 {

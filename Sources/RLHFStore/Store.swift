@@ -28,6 +28,7 @@ public final class Store {
     /// Annotator name -> id for this connection (annotators are never deleted or renamed).
     var annotatorCache: [String: Int64] = [:]
     var recordStatements: RecordStatements?
+    var chunkStatementsCache: ChunkStatements?
 
     public enum OpenMode { case createIfMissing, mustExist }
 

@@ -128,6 +128,23 @@ public final class Statement {
                                                SQLITE_TRANSIENT, UInt8(SQLITE_UTF8)), sql: sql)
     }
 
+    /// Binds text without copying it: the bytes must stay valid until the statement has been stepped
+    /// and are not read after that (the next bind of this index replaces them). For hot import paths.
+    public func bindTextNoCopy(_ bytes: UnsafeRawBufferPointer, at index: Int) throws {
+        try database.check(sqlite3_bind_text64(handle, Int32(index), nonNull(bytes), sqlite3_uint64(bytes.count),
+                                               nil, UInt8(SQLITE_UTF8)), sql: sql)
+    }
+
+    /// Binds a blob without copying it (same lifetime rule as `bindTextNoCopy`).
+    public func bindBlobNoCopy(_ bytes: UnsafeRawBufferPointer, at index: Int) throws {
+        try database.check(sqlite3_bind_blob64(handle, Int32(index), nonNull(bytes), sqlite3_uint64(bytes.count), nil), sql: sql)
+    }
+
+    /// Binds a constant string's bytes without copying them.
+    public func bindStatic(_ text: StaticString, at index: Int) throws {
+        try bindTextNoCopy(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount), at: index)
+    }
+
     /// Steps once: true when a row is available, false when done.
     @discardableResult
     public func step() throws -> Bool {
