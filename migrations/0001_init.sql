@@ -2,7 +2,9 @@
 -- Forward-only: once landed, this file is never edited; changes come as 0002_*.sql and later.
 -- Times are UTC ISO 8601 text with milliseconds. Hashes are SHA-256 of the UTF-8 text (32-byte BLOB).
 -- CHECKs spell out "x = 'a' OR x = 'b'" rather than "x IN ('a', 'b')": SQLite builds a temporary
--- b-tree for an IN list on every execution of an INSERT, which made imports 3x slower.
+-- b-tree for an IN list on every execution of an INSERT, which made imports 3x slower. A source
+-- 'imported:<file>' is checked as (source > 'imported:' AND source < 'imported;'), i.e. the prefix
+-- and at least one more character, without calling LIKE on every insert.
 
 -- One row: this store's identity (a random id minted at creation), used to build export ids for
 -- labels made here, so ids stay unique when stores are merged by export and import.
@@ -32,7 +34,10 @@ CREATE TABLE completions (
     hash       BLOB NOT NULL CHECK (length(hash) = 32),
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (prompt_id, hash),
-    UNIQUE (prompt_id, id)   -- the target of labels' and rankings' (prompt, completion) foreign keys
+    -- The target of labels' and rankings' (prompt, completion) foreign keys. Column order is free
+    -- for a foreign key's parent index; id first makes it grow at its end like the table (new ids
+    -- are the largest), instead of at a random prompt's place on every insert.
+    UNIQUE (id, prompt_id)
 );
 
 CREATE TABLE runs (
@@ -124,7 +129,7 @@ CREATE TABLE labels (
     strength          INTEGER CHECK (strength = 1 OR strength = 2 OR strength = 3),
     shown_first       TEXT CHECK (shown_first = 'first' OR shown_first = 'second'),
     annotator_id      INTEGER REFERENCES annotators(id),
-    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR source LIKE 'imported:_%'),
+    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR (source > 'imported:' AND source < 'imported;')),
     guideline_version INTEGER REFERENCES guidelines(version),
     seconds           REAL CHECK (seconds IS NULL OR seconds >= 0),
     rationale         TEXT,
@@ -184,7 +189,7 @@ CREATE TABLE rankings (
     kind              TEXT NOT NULL DEFAULT 'ranking' CHECK (kind = 'ranking' OR kind = 'undo'),
     prompt_id         INTEGER NOT NULL REFERENCES prompts(id),
     annotator_id      INTEGER REFERENCES annotators(id),
-    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR source LIKE 'imported:_%'),
+    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR (source > 'imported:' AND source < 'imported;')),
     guideline_version INTEGER REFERENCES guidelines(version),
     seconds           REAL CHECK (seconds IS NULL OR seconds >= 0),
     rationale         TEXT,

@@ -32,6 +32,9 @@ public final class Store {
 
     public enum OpenMode { case createIfMissing, mustExist }
 
+    /// Reads map up to this much of the file (imports switch it off while they write).
+    static let mmapSize: Int64 = 4 << 30
+
     public init(path: String, mode: OpenMode = .mustExist, busyTimeoutMilliseconds: Int32 = 30_000) throws {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && mode == .mustExist { throw StoreError.missing(path: path) }
@@ -48,7 +51,7 @@ public final class Store {
             // A 1 GiB page cache limit (used only as needed): big imports insert into indexes at random
             // places, and a cache that holds them avoids re-reading pages from the WAL.
             try db.execute("PRAGMA cache_size = -1048576")
-            try db.execute("PRAGMA mmap_size = 4294967296")
+            try db.execute("PRAGMA mmap_size = \(Store.mmapSize)")
             try db.execute("PRAGMA temp_store = MEMORY")
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
             throw StoreError.notAStore(path: path, reason: error.message)
