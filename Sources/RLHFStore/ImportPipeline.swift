@@ -33,6 +33,7 @@ final class ImportPipeline: @unchecked Sendable {
     }
 
     private func produce(_ reader: LineReader, _ kind: ImportKind, _ format: PreferenceFormat?) {
+        let promptCache = PromptDigestCache()
         var stop = false
         while !stop {
             var items: [Item] = []
@@ -42,7 +43,7 @@ final class ImportPipeline: @unchecked Sendable {
                 while items.count < batchSize {
                     let more = try reader.nextLine { line -> Bool in
                         do {
-                            items.append(.record(try ImportRecord.parse(line, kind: kind, format: format)))
+                            items.append(.record(try ImportRecord.parse(line, kind: kind, format: format, promptCache: promptCache)))
                             return true
                         } catch {
                             items.append(.bad(error as? RecordError ?? RecordError("\(error)")))
