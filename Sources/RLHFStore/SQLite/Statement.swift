@@ -180,6 +180,13 @@ public final class Statement {
         return UnsafeRawBufferPointer(start: p, count: n)
     }
 
+    /// The column's UTF-8 bytes, or nil when it is NULL (one call to SQLite fewer than `isNull` and
+    /// `textBytes`). Valid until the next step or reset.
+    public func optionalTextBytes(_ column: Int) -> UnsafeRawBufferPointer? {
+        guard let p = sqlite3_column_text(handle, Int32(column)) else { return nil }
+        return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, Int32(column))))
+    }
+
     public func blob(_ column: Int) -> [UInt8] {
         let p = sqlite3_column_blob(handle, Int32(column))
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))
