@@ -17,9 +17,11 @@ public struct HashedText: Sendable {
         digest = SHA256.digest(text)
     }
 
-    init(text: String, digest: Digest) {
+    /// A text whose digest was computed before (the import pipeline carries both): the caller
+    /// vouches that `precomputedDigest` is the SHA-256 of `text`.
+    public init(text: String, precomputedDigest: Digest) {
         self.text = text
-        self.digest = digest
+        self.digest = precomputedDigest
     }
 }
 
@@ -49,7 +51,7 @@ public final class PromptDigestCache {
 
     public func hashed(_ text: String) -> HashedText {
         let key = Key(text: text)
-        if let digest = digests[key] { return HashedText(text: text, digest: digest) }
+        if let digest = digests[key] { return HashedText(text: text, precomputedDigest: digest) }
         let hashed = HashedText(text)
         bytes += text.utf8.count
         if bytes > byteLimit {

@@ -38,11 +38,12 @@ final class ChunkStatements {
     }
 }
 
-/// One preference record on its way into the store, with everything the label row needs except
-/// the completion ids.
+/// One preference record for the one-row path.
 struct PendingPreference {
     let line: Int
     let prompt: HashedText
+    /// The pipeline's number for the prompt, when the record came through it.
+    let promptNumber: Int32?
     let chosen: HashedText
     let rejected: HashedText
     let margin: Double?

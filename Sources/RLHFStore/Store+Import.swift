@@ -1,3 +1,4 @@
+import Foundation
 import RLHFCore
 import RLHFData
 
@@ -53,25 +54,9 @@ extension Store {
             // take their ids from rows just written; a violation still aborts the whole file.
             try db.execute("PRAGMA defer_foreign_keys = ON")
             while let batch = pipeline.next() {
-                for (offset, item) in batch.items.enumerated() {
-                    let line = batch.firstLine + offset
-                    switch item {
-                    case let .record(.preference(prompt, chosen, rejected, margin, meta)):
-                        try writer.add(PendingPreference(line: line, prompt: prompt, chosen: chosen, rejected: rejected,
-                                                         margin: margin, meta: meta))
-                    case .record(let record):
-                        try writer.flush()
-                        try writer.atLine(line) { try $0.write(record) }
-                    case .bad(let error):
-                        try writer.flush()
-                        throw ImportError(file: file, line: line, message: error.message)
-                    case .readFailure(let message):
-                        try writer.flush()
-                        throw ImportError(file: file, line: line, message: message)
-                    }
-                }
+                try writer.write(batch)
+                pipeline.recycle(batch)
             }
-            try writer.flush()
         }
         return writer.summary
     }
@@ -97,15 +82,17 @@ struct ImportWriter {
     let defaultSource: String
     var summary = ImportSummary()
     var promptIDs: [Digest: Int64] = [:]
+    /// Prompt ids by the pipeline's prompt number (0: not known yet).
+    var promptIDsByNumber: [Int64] = []
     var arrival: Int64? = nil
     let insertLabel: Statement
-    /// Preference records waiting for a full chunk.
-    var pending: [PendingPreference] = []
+    /// Meta strings of a chunk, bound without copies.
     let arena = BindArena()
     /// `now` and `defaultSource` as bytes that live as long as the writer (bound without copies).
     let constants = BindArena(capacity: 256)
     let nowBytes: UnsafeRawBufferPointer
     let defaultSourceBytes: UnsafeRawBufferPointer
+    var chunkRows: [Int] = []
     var chunkPromptIDs: [Int64] = []
     var chunkCompletionIDs: [Int64] = []
 
@@ -124,7 +111,7 @@ struct ImportWriter {
                                 annotator_id, source, external_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
-        pending.reserveCapacity(ChunkStatements.rows)
+        chunkRows.reserveCapacity(ChunkStatements.rows)
     }
 
     /// Runs `body`, turning record and SQLite errors into `FILE:LINE: message`.
@@ -136,6 +123,31 @@ struct ImportWriter {
         } catch let error as SQLiteError {
             throw ImportError(file: file, line: line, message: "could not be stored: \(error)")
         }
+    }
+
+    /// One batch of lines, in order. Preference records go in chunks of `ChunkStatements.rows`
+    /// (within the batch); the rest of a batch's preferences and other records one at a time.
+    mutating func write(_ batch: ImportPipeline.Batch) throws {
+        let packed = batch.preferences
+        chunkRows.removeAll(keepingCapacity: true)
+        for (offset, item) in batch.items.enumerated() {
+            let line = batch.firstLine + offset
+            switch item {
+            case .preference(let row):
+                chunkRows.append(row)
+                if chunkRows.count == ChunkStatements.rows { try flush(packed) }
+            case .record(let record):
+                try flush(packed)
+                try atLine(line) { try $0.write(record) }
+            case .bad(let error):
+                try flush(packed)
+                throw ImportError(file: file, line: line, message: error.message)
+            case .readFailure(let message):
+                try flush(packed)
+                throw ImportError(file: file, line: line, message: message)
+            }
+        }
+        try flush(packed)
     }
 
     mutating func write(_ record: ImportRecord) throws {
@@ -152,8 +164,8 @@ struct ImportWriter {
             if c.isNew { summary.newCompletions += 1 }
             isNew = try store.addProvenance(completionID: c.id, arrivalID: arrivalID(.sft))
         case let .preference(promptText, chosenText, rejectedText, margin, meta):
-            isNew = try preference(PendingPreference(line: 0, prompt: promptText, chosen: chosenText, rejected: rejectedText,
-                                                     margin: margin, meta: meta))
+            isNew = try preference(PendingPreference(line: 0, prompt: promptText, promptNumber: nil, chosen: chosenText,
+                                                     rejected: rejectedText, margin: margin, meta: meta))
         }
         summary.records += 1
         if isNew { summary.newRecords += 1 } else { summary.existingRecords += 1 }
@@ -177,6 +189,20 @@ struct ImportWriter {
         return (inserted.id, inserted.isNew)
     }
 
+    /// A preference's prompt id: by the pipeline's prompt number when it has one (an array
+    /// lookup), else by digest.
+    mutating func promptID(number: Int32?, _ text: () -> HashedText) throws -> Int64 {
+        if let number {
+            let n = Int(number)
+            if n < promptIDsByNumber.count, promptIDsByNumber[n] != 0 { return promptIDsByNumber[n] }
+            let id = try prompt(text()).id
+            if n >= promptIDsByNumber.count { promptIDsByNumber.append(contentsOf: repeatElement(0, count: n + 1 - promptIDsByNumber.count)) }
+            promptIDsByNumber[n] = id
+            return id
+        }
+        return try prompt(text()).id
+    }
+
     /// A label row's values, given the ids of its two completions.
     struct LabelValues {
         var first: Int64
@@ -188,13 +214,12 @@ struct ImportWriter {
         var annotator: Int64?
         /// nil: the file's default source.
         var source: String?
-        var externalID: String
+        var externalID: String?
     }
 
-    mutating func labelValues(_ record: PendingPreference, chosen: Int64, rejected: Int64) throws -> LabelValues {
-        let meta = record.meta
+    mutating func labelValues(margin: Double?, meta: PreferenceMeta?, chosen: Int64, rejected: Int64) throws -> LabelValues {
         var strength = meta?.strength
-        if meta == nil, let margin = record.margin {
+        if meta == nil, let margin {
             strength = MarginTable.strength(forMargin: margin)
             if strength == nil && margin != MarginTable.unknown { summary.marginsNotInTable += 1 }
         }
@@ -213,22 +238,22 @@ struct ImportWriter {
         let annotator = try (meta?.annotator ?? options.annotator).map { try store.annotatorID($0) }
         return LabelValues(first: min(chosen, rejected), second: max(chosen, rejected), winner: winner, tieKind: tieKind,
                            strength: strength.map { Int64($0.rawValue) }, shownFirst: shownFirst, annotator: annotator,
-                           source: meta?.source, externalID: meta?.id ?? "")
+                           source: meta?.source, externalID: meta?.id)
     }
 
     /// One preference record, one statement per row: the path for chunk remainders, and for finding
     /// the line of a chunk that failed.
     mutating func preference(_ record: PendingPreference) throws -> Bool {
-        let p = try prompt(record.prompt)
-        let chosen = try store.upsertCompletion(promptID: p.id, text: record.chosen, now: now)
-        let rejected = try store.upsertCompletion(promptID: p.id, text: record.rejected, now: now)
+        let p = try promptID(number: record.promptNumber) { record.prompt }
+        let chosen = try store.upsertCompletion(promptID: p, text: record.chosen, now: now)
+        let rejected = try store.upsertCompletion(promptID: p, text: record.rejected, now: now)
         summary.newCompletions += (chosen.isNew ? 1 : 0) + (rejected.isNew ? 1 : 0)
         let arrival = try arrivalID(.imported)
         try store.addProvenance(completionID: chosen.id, arrivalID: arrival)
         try store.addProvenance(completionID: rejected.id, arrivalID: arrival)
-        let v = try labelValues(record, chosen: chosen.id, rejected: rejected.id)
+        let v = try labelValues(margin: record.margin, meta: record.meta, chosen: chosen.id, rejected: rejected.id)
         let insert = insertLabel
-        try insert.bind(p.id, at: 1)
+        try insert.bind(p, at: 1)
         try insert.bind(v.first, at: 2)
         try insert.bind(v.second, at: 3)
         try insert.bind(v.winner.description, at: 4)
@@ -237,7 +262,7 @@ struct ImportWriter {
         try insert.bind(v.shownFirst?.description, at: 7)
         try insert.bind(v.annotator, at: 8)
         try insert.bind(v.source ?? defaultSource, at: 9)
-        try insert.bind(v.externalID, at: 10)
+        try insert.bind(v.externalID ?? "", at: 10)
         try insert.bind(now, at: 11)
         try insert.execute()
         return store.db.changes == 1
@@ -245,32 +270,31 @@ struct ImportWriter {
 
     // MARK: Chunks
 
-    mutating func add(_ record: PendingPreference) throws {
-        pending.append(record)
-        if pending.count == ChunkStatements.rows { try flush() }
-    }
-
-    /// Writes the pending preference records: a full chunk with multi-row statements, a remainder
-    /// one row at a time. When a chunk fails, its rows are written again one at a time (the failed
+    /// Writes the collected preference rows: a full chunk with multi-row statements, fewer one row
+    /// at a time. When a chunk fails, its rows are written again one at a time (the failed
     /// statement was rolled back by its statement journal), which finds the line that fails; if
     /// none does, the chunk's first line carries the error.
-    mutating func flush() throws {
-        guard !pending.isEmpty else { return }
-        defer { pending.removeAll(keepingCapacity: true) }
-        if pending.count == ChunkStatements.rows {
+    mutating func flush(_ packed: PackedPreferences) throws {
+        guard !chunkRows.isEmpty else { return }
+        defer { chunkRows.removeAll(keepingCapacity: true) }
+        if chunkRows.count == ChunkStatements.rows {
             do {
-                try writeChunk()
+                try writeChunk(packed)
                 return
             } catch {
-                try writeOneByOne()
-                throw ImportError(file: file, line: pending[0].line, message: "could not be stored: \(error)")
+                try writeOneByOne(packed)
+                throw ImportError(file: file, line: packed.rows[chunkRows[0]].line, message: "could not be stored: \(error)")
             }
         }
-        try writeOneByOne()
+        try writeOneByOne(packed)
     }
 
-    mutating func writeOneByOne() throws {
-        for record in pending {
+    mutating func writeOneByOne(_ packed: PackedPreferences) throws {
+        for index in chunkRows {
+            let row = packed.rows[index]
+            let record = PendingPreference(line: row.line, prompt: packed.hashed(row.prompt), promptNumber: row.promptNumber,
+                                           chosen: packed.hashed(row.chosen), rejected: packed.hashed(row.rejected),
+                                           margin: row.margin, meta: packed.meta(index))
             try atLine(record.line) { writer in
                 let isNew = try writer.preference(record)
                 writer.summary.records += 1
@@ -279,37 +303,32 @@ struct ImportWriter {
         }
     }
 
-    mutating func writeChunk() throws {
-        let n = pending.count
+    mutating func writeChunk(_ packed: PackedPreferences) throws {
+        let n = chunkRows.count
         let s = try store.chunkStatements
         let arrival = try arrivalID(.imported)
 
-        // Prompts, in file order (cached after their first line).
+        // Prompts, in file order (known after their first line).
         chunkPromptIDs.removeAll(keepingCapacity: true)
-        for record in pending { chunkPromptIDs.append(try prompt(record.prompt).id) }
-
-        // Every text bound below is copied once into the arena.
-        var bytes = 0
-        for record in pending {
-            bytes += record.chosen.text.utf8.count + record.rejected.text.utf8.count + 64
-            bytes += (record.meta?.source?.utf8.count ?? 0) + (record.meta?.id?.utf8.count ?? 0)
+        for index in chunkRows {
+            let row = packed.rows[index]
+            chunkPromptIDs.append(try promptID(number: row.promptNumber) { packed.hashed(row.prompt) })
         }
-        arena.reset()
-        arena.reserve(bytes)
 
-        // Completions. When every row is new, SQLite gave them consecutive ids in VALUES order
-        // (checked on the first and the last); otherwise each is looked up by (prompt, hash),
-        // with the text compared, as the one-row path does.
+        // Completions, bound straight from the batch's bytes. When every row is new, SQLite gave
+        // them consecutive ids in VALUES order (checked on the first and the last); otherwise each is
+        // looked up by (prompt, hash), with the text compared, as the one-row path does.
         let c = s.completions
         try c.bindTextNoCopy(nowBytes, at: 1)
-        for (i, record) in pending.enumerated() {
+        for (i, index) in chunkRows.enumerated() {
+            let row = packed.rows[index]
             let k = 3 * (2 * i) + 2
             try c.bind(chunkPromptIDs[i], at: k)
-            try c.bindTextNoCopy(arena.copy(record.chosen.text), at: k + 1)
-            try c.bindBlobNoCopy(arena.copy(record.chosen.digest), at: k + 2)
+            try c.bindTextNoCopy(packed.bytes(row.chosen), at: k + 1)
+            try c.bindBlobNoCopy(packed.digestBytes(row.chosen), at: k + 2)
             try c.bind(chunkPromptIDs[i], at: k + 3)
-            try c.bindTextNoCopy(arena.copy(record.rejected.text), at: k + 4)
-            try c.bindBlobNoCopy(arena.copy(record.rejected.digest), at: k + 5)
+            try c.bindTextNoCopy(packed.bytes(row.rejected), at: k + 4)
+            try c.bindBlobNoCopy(packed.digestBytes(row.rejected), at: k + 5)
         }
         try c.execute()
         let inserted = store.db.changes
@@ -317,13 +336,15 @@ struct ImportWriter {
         if inserted == 2 * n {
             let first = store.db.lastInsertRowID - Int64(2 * n) + 1
             for k in 0..<(2 * n) { chunkCompletionIDs.append(first + Int64(k)) }
-            guard try store.completionID(promptID: chunkPromptIDs[0], text: pending[0].chosen) == chunkCompletionIDs[0],
-                  try store.completionID(promptID: chunkPromptIDs[n - 1], text: pending[n - 1].rejected) == chunkCompletionIDs[2 * n - 1]
+            let head = packed.rows[chunkRows[0]], tail = packed.rows[chunkRows[n - 1]]
+            guard try store.completionID(promptID: chunkPromptIDs[0], digest: head.chosen.digest, bytes: packed.bytes(head.chosen)) == chunkCompletionIDs[0],
+                  try store.completionID(promptID: chunkPromptIDs[n - 1], digest: tail.rejected.digest, bytes: packed.bytes(tail.rejected)) == chunkCompletionIDs[2 * n - 1]
             else { throw StoreIntegrityError.vanished("completion") }
         } else {
-            for (i, record) in pending.enumerated() {
-                for text in [record.chosen, record.rejected] {
-                    guard let id = try store.completionID(promptID: chunkPromptIDs[i], text: text) else {
+            for (i, index) in chunkRows.enumerated() {
+                let row = packed.rows[index]
+                for text in [row.chosen, row.rejected] {
+                    guard let id = try store.completionID(promptID: chunkPromptIDs[i], digest: text.digest, bytes: packed.bytes(text)) else {
                         throw StoreIntegrityError.vanished("completion")
                     }
                     chunkCompletionIDs.append(id)
@@ -338,10 +359,19 @@ struct ImportWriter {
         try v.execute()
 
         // Labels.
+        var metaBytes = 0
+        for index in chunkRows where packed.rows[index].hasMeta {
+            let meta = packed.meta(index)
+            metaBytes += (meta?.source?.utf8.count ?? 0) + (meta?.id?.utf8.count ?? 0)
+        }
+        arena.reset()
+        arena.reserve(metaBytes)
         let l = s.labels
         try l.bindTextNoCopy(nowBytes, at: 1)
-        for (i, record) in pending.enumerated() {
-            let x = try labelValues(record, chosen: chunkCompletionIDs[2 * i], rejected: chunkCompletionIDs[2 * i + 1])
+        for (i, index) in chunkRows.enumerated() {
+            let row = packed.rows[index]
+            let meta = packed.meta(index)
+            let x = try labelValues(margin: row.margin, meta: meta, chosen: chunkCompletionIDs[2 * i], rejected: chunkCompletionIDs[2 * i + 1])
             let b = 10 * i + 2
             try l.bind(chunkPromptIDs[i], at: b)
             try l.bind(x.first, at: b + 1)
@@ -352,7 +382,7 @@ struct ImportWriter {
             if let t = x.shownFirst { try l.bindStatic(t, at: b + 6) } else { try l.bindNull(at: b + 6) }
             try l.bind(x.annotator, at: b + 7)
             try l.bindTextNoCopy(x.source.map { arena.copy($0) } ?? defaultSourceBytes, at: b + 8)
-            try l.bindTextNoCopy(arena.copy(x.externalID), at: b + 9)
+            if let id = x.externalID { try l.bindTextNoCopy(arena.copy(id), at: b + 9) } else { try l.bindStatic("", at: b + 9) }
         }
         try l.execute()
         let newLabels = store.db.changes

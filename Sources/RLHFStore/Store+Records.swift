@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RLHFCore
 import RLHFData
 
@@ -89,14 +94,17 @@ extension Store {
     }
 
     /// The id of the completion (prompt, text), found by hash with the text compared, or nil.
-    func completionID(promptID: Int64, text: HashedText) throws -> Int64? {
+    func completionID(promptID: Int64, digest: Digest, bytes: UnsafeRawBufferPointer) throws -> Int64? {
         let find = try statements.findCompletion
         try find.bind(promptID, at: 1)
-        try find.bind(text.digest, at: 2)
+        try find.bind(digest, at: 2)
         defer { try? find.reset() }
         guard try find.step() else { return nil }
         let id = find.int64(0)
-        try Store.checkSameText(stored: find.textBytes(1), new: text.text, what: "completion \(id)")
+        let stored = find.textBytes(1)
+        if stored.count != bytes.count || (bytes.count > 0 && memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) != 0) {
+            throw StoreIntegrityError.hashCollision("completion \(id)")
+        }
         return id
     }
 

@@ -43,6 +43,12 @@ public final class Store {
         db = try Database(path: path, options: .init(create: mode == .createIfMissing, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
         do {
             try db.execute("PRAGMA foreign_keys = ON")
+            if !exists {
+                // 16 KiB pages for new stores: a big import's commit writes a quarter as many WAL frames
+                // and its checkpoint copies them back (commit of a million comparisons 2.8 s -> 1.7 s),
+                // and the b-trees are a level shallower. Must precede the first write and WAL mode.
+                try db.execute("PRAGMA page_size = 16384")
+            }
             let journal = try db.scalarText("PRAGMA journal_mode = WAL")
             if journal?.lowercased() != "wal" {
                 throw StoreError.notAStore(path: path, reason: "could not switch to WAL journal (got \(journal ?? "nothing"))")
