@@ -32,19 +32,21 @@ let package = Package(
         .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore"], swiftSettings: numericsFlags),
         .target(name: "RLHFTrain", dependencies: ["RLHFModel", "RLHFTokenizer", "RLHFData"],
                 swiftSettings: numericsFlags),
-        .target(name: "RLHFLabel", dependencies: ["RLHFStore", "RLHFData"]),
+        .target(name: "RLHFLabel", dependencies: ["RLHFCore", "RLHFStore", "RLHFData"]),
         .target(name: "RLHFCommands", dependencies: [
             "RLHFCore", "RLHFData", "RLHFStore", "RLHFTokenizer", "RLHFModel", "RLHFTrain", "RLHFLabel",
         ]),
         .executableTarget(name: "rlhf", dependencies: ["RLHFCommands"]),
 
         // Tests: one target per library, shared helpers in one support target, end-to-end in Commands.
-        .target(name: "RLHFTestSupport", dependencies: ["RLHFCore", "RLHFStore"], path: "Tests/RLHFTestSupport"),
+        .target(name: "RLHFTestSupport", dependencies: ["RLHFCore", "RLHFData", "RLHFStore"], path: "Tests/RLHFTestSupport"),
         .testTarget(name: "RLHFCoreTests", dependencies: ["RLHFCore", "RLHFTestSupport"]),
         .testTarget(name: "RLHFDataTests", dependencies: ["RLHFData", "RLHFTestSupport"]),
         .testTarget(name: "RLHFStoreTests", dependencies: ["RLHFStore", "RLHFData", "RLHFTestSupport"]),
         .testTarget(name: "RLHFTokenizerTests", dependencies: ["RLHFTokenizer", "RLHFTestSupport"]),
         .testTarget(name: "RLHFModelTests", dependencies: ["RLHFModel", "RLHFTestSupport"]),
-        .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFTestSupport"]),
+        .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFStore", "RLHFData", "RLHFTestSupport"]),
+        // Depends on the executable so end-to-end tests can run the built binary (concurrent processes).
+        .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFTestSupport", "rlhf"]),
     ]
 )

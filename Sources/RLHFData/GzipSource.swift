@@ -26,10 +26,13 @@ public final class GzipSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let chunk = UInt32(min(buffer.count, Int(Int32.max)))
         let n = gzread(file, buffer.baseAddress, chunk)
-        if n < 0 {
+        // A truncated stream ends with 0 bytes and Z_BUF_ERROR set, not with -1: check at the end too.
+        if n <= 0 {
             var code: Int32 = 0
             let message = String(cString: gzerror(file, &code))
-            throw InputError("cannot read \(name): \(message) (the gzip stream is damaged or truncated)")
+            if n < 0 || code != Z_OK {
+                throw InputError("cannot read \(name): \(message) (the gzip stream is damaged or truncated)")
+            }
         }
         return Int(n)
     }

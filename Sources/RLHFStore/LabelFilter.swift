@@ -14,7 +14,7 @@ public struct LabelFilter: Sendable {
     }
 
     /// SQL conditions over `cl` (current_labels), `p` (prompts) and `a` (annotators), with their values.
-    func sql() -> (condition: String, values: [SQLValue]) {
+    public func sql() -> (condition: String, values: [SQLValue]) {
         var parts: [String] = []
         var values: [SQLValue] = []
         if !splits.isEmpty {

@@ -6,6 +6,12 @@ public struct SplitSummary: Sendable, Equatable {
     public var validation = 0
     public var test = 0
     public var assigned: Int { train + validation + test }
+
+    public init(train: Int = 0, validation: Int = 0, test: Int = 0) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
 }
 
 extension Store {

@@ -13,6 +13,9 @@ public struct StoreStats: Sendable, Equatable {
     public var rankings = 0
     public var annotators = 0
     public var currentLabelsByAnnotator: [String: Int] = [:]  // "(none)" for labels without one
+    /// Current labels saved after their claim expired (the one way a pair gets more labels than asked).
+    public var lateLabels = 0
+    public var guidelinesVersion: Int?
 }
 
 extension Store {
@@ -43,6 +46,10 @@ extension Store {
             stats.rankings = Int(try db.scalarInt(
                 "SELECT count(*) FROM rankings WHERE kind = 'ranking' AND superseded_by IS NULL") ?? 0)
             stats.annotators = Int(try db.scalarInt("SELECT count(*) FROM annotators") ?? 0)
+            stats.lateLabels = Int(try db.scalarInt("""
+                SELECT count(*) FROM late_labels ll JOIN labels l ON l.id = ll.label_id WHERE l.superseded_by IS NULL
+                """) ?? 0)
+            stats.guidelinesVersion = try currentGuidelines()?.version
             return stats
         }
     }

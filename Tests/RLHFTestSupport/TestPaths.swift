@@ -8,12 +8,20 @@ public enum TestPaths {
     public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    public static var sharedRoot: URL {
+    /// `$RLHF_SHARED`, else the nearest `shared` folder beside the checkout or one of its parents, else
+    /// `/work/shared` (where the machine image keeps it, for clones made elsewhere).
+    public static let sharedRoot: URL = {
         if let env = ProcessInfo.processInfo.environment["RLHF_SHARED"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+        var folder = repoRoot
+        while folder.path != "/" {
+            let candidate = folder.deletingLastPathComponent().appendingPathComponent("shared")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("datasets").path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/work/shared")
+    }()
 
     /// A file under the shared folder, e.g. `shared("datasets/hh-rlhf/harmless-base-test.jsonl.gz")`.
     public static func shared(_ relative: String) -> URL {
@@ -22,6 +30,23 @@ public enum TestPaths {
 
     public static func repo(_ relative: String) -> URL {
         repoRoot.appendingPathComponent(relative)
+    }
+
+    /// A product built beside the test bundle (the `rlhf` binary), for tests that run real processes.
+    public static func builtProduct(_ name: String) -> URL? {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        candidates.append(repoRoot.appendingPathComponent(".build/release"))
+        for folder in candidates {
+            var dir = folder
+            for _ in 0..<4 {
+                let url = dir.appendingPathComponent(name)
+                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        return nil
     }
 }
 

@@ -6,6 +6,11 @@ public enum CommandRegistry {
         ExportPreferencesCommand.self,
         SplitCommand.self,
         StatsCommand.self,
+        LabelCommand.self,
+        AgreementCommand.self,
+        GuidelinesSetCommand.self,
+        GuidelinesShowCommand.self,
+        DemoCommand.self,
         BenchStoreCommand.self,
     ]
 }

@@ -31,6 +31,8 @@ struct StatsCommand: Command {
                 ("rankings", .int(s.rankings)),
                 ("annotators", .int(s.annotators)),
                 ("current_labels_by_annotator", object(s.currentLabelsByAnnotator)),
+                ("late_labels", .int(s.lateLabels)),
+                ("guidelines_version", s.guidelinesVersion.map { .int($0) } ?? .null),
             ]))
             try context.stdout.write(JSONWriter.encode(value) + "\n")
             return
@@ -50,6 +52,8 @@ struct StatsCommand: Command {
         section("current labels by source:", s.currentLabelsBySource)
         text += "annotators: \(s.annotators)\n"
         section("current labels by annotator:", s.currentLabelsByAnnotator)
+        text += "labels saved after their claim expired (beyond the overlap asked for): \(s.lateLabels)\n"
+        text += "guidelines version: \(s.guidelinesVersion.map(String.init) ?? "none")\n"
         try context.stdout.write(text)
     }
 }
