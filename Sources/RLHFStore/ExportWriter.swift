@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import RLHFCore
 
 /// The output buffer of `rlhf export preferences`: JSON written straight from SQLite's column bytes
@@ -198,5 +199,124 @@ struct ExportWriter: ~Copyable {
             if i >= n { break }
         }
         count = out - buffer
+    }
+}
+
+/// A second thread that consumes filled buffers in order and hands them back for reuse; at most
+/// `limit` buffers exist, so memory stays constant however long the stream. The first error stops
+/// the consuming (later buffers are dropped) and is thrown by the next `submit` or by `finish`.
+final class BackgroundConsumer: @unchecked Sendable {
+    struct Buffer {
+        let pointer: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var count: Int
+    }
+
+    private let consume: (UnsafeRawBufferPointer) throws -> Void
+    private let atEnd: () throws -> Void
+    private let bufferSize: Int
+    private let limit = 4
+    private let condition = NSCondition()
+    private var queued: [Buffer] = []
+    private var free: [Buffer] = []
+    private var allocated = 0
+    private var finishing = false
+    private var stopped = false
+    private var failure: Error?
+
+    /// `consume` runs on the thread for each buffer in order, `atEnd` once after the last.
+    init(bufferSize: Int, consume: @escaping (UnsafeRawBufferPointer) throws -> Void, atEnd: @escaping () throws -> Void) {
+        self.consume = consume
+        self.atEnd = atEnd
+        self.bufferSize = bufferSize
+        let thread = Thread { [self] in run() }
+        thread.start()
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            while queued.isEmpty && !finishing { condition.wait() }
+            if queued.isEmpty { break }
+            var buffer = queued.removeFirst()
+            let failed = failure != nil
+            condition.unlock()
+            var error: Error? = nil
+            if !failed {
+                do { try consume(UnsafeRawBufferPointer(start: buffer.pointer, count: buffer.count)) } catch let e { error = e }
+            }
+            condition.lock()
+            if let error, failure == nil { failure = error }
+            buffer.count = 0
+            free.append(buffer)
+            condition.broadcast()
+        }
+        let failed = failure != nil
+        condition.unlock()
+        var error: Error? = nil
+        if !failed {
+            do { try atEnd() } catch let e { error = e }
+        }
+        condition.lock()
+        if let error, failure == nil { failure = error }
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// A buffer to fill (a new one while fewer than `limit` exist).
+    func emptyBuffer() -> Buffer {
+        condition.lock()
+        defer { condition.unlock() }
+        return takeFree()
+    }
+
+    private func takeFree() -> Buffer {
+        while free.isEmpty && allocated >= limit { condition.wait() }
+        if let buffer = free.popLast() { return buffer }
+        allocated += 1
+        return Buffer(pointer: .allocate(capacity: bufferSize), capacity: bufferSize, count: 0)
+    }
+
+    /// Queues a filled buffer and returns an empty one.
+    func submit(_ buffer: Buffer) throws -> Buffer {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        queued.append(buffer)
+        condition.broadcast()
+        return takeFree()
+    }
+
+    /// Replaces an empty buffer by a bigger one (for an item larger than the buffer).
+    func grow(_ buffer: Buffer, to size: Int) -> Buffer {
+        condition.lock()
+        defer { condition.unlock() }
+        buffer.pointer.deallocate()
+        return Buffer(pointer: .allocate(capacity: size), capacity: size, count: 0)
+    }
+
+    /// Takes back a buffer that will not be submitted.
+    func retire(_ buffer: Buffer) {
+        condition.lock()
+        buffer.pointer.deallocate()
+        allocated -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Consumes what is queued, runs `atEnd`, stops the thread and frees the buffers; throws the
+    /// first error. Safe to call twice.
+    func finish() throws {
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        for buffer in free { buffer.pointer.deallocate() }
+        allocated -= free.count
+        free.removeAll()
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw failure }
     }
 }

@@ -77,8 +77,7 @@ extension Store {
             bound += values
             if let f = options.minAgreement { bound.append(.double(f - 1e-12)) }
             try query.bind(bound)
-            var storeIDBytes = Array(storeID.utf8)
-            var out = ExportWriter(sink: sink)
+            var rows = ExportRowPipe(sink: sink, format: options.format, withMargin: withMargin, storeID: storeID)
             while try query.step() {
                 let isTie: Bool
                 let chosenIsFirst: Bool
@@ -93,64 +92,37 @@ extension Store {
                     chosenIsFirst = !Store.precedes(query.blobBytes(16), query.blobBytes(14))
                 }
                 let (c, r) = chosenIsFirst ? (13, 15) : (15, 13)
-                let prompt = query.textBytes(11)
-                switch options.format {
-                case .trl:
-                    try out.raw("{\"prompt\":"); try out.string(prompt)
-                    try out.raw(",\"chosen\":"); try out.string(query.textBytes(c))
-                    try out.raw(",\"rejected\":"); try out.string(query.textBytes(r))
-                    if withMargin {
-                        try out.raw(",\"margin\":")
-                        try out.raw(MarginTable.text(for: query.optionalInt(6).flatMap(Strength.init(rawValue:))))
-                    }
-                case .hh:
-                    try out.raw("{\"chosen\":"); try out.string(concatenating: prompt, query.textBytes(c))
-                    try out.raw(",\"rejected\":"); try out.string(concatenating: prompt, query.textBytes(r))
-                }
-                // meta, in PreferenceMetaCodec's order.
-                try out.raw(",\"meta\":{\"id\":")
-                if let external = query.optionalTextBytes(10), external.count > 0 {
-                    try out.string(external)
+                var flags: UInt8 = isTie ? ExportRowPipe.isTie : 0
+                var ids: (Int64, Int64, Int64) = (0, 0, 0)
+                let external = query.optionalTextBytes(10) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                if external.count > 0 {
+                    flags |= ExportRowPipe.hasExternalID
+                } else if !query.isNull(0) {
+                    flags |= ExportRowPipe.hasLabelID
+                    ids.0 = query.int64(0)
                 } else {
-                    try out.byte(0x22)
-                    try storeIDBytes.withUnsafeMutableBytes { try out.verbatim(UnsafeRawBufferPointer($0)) }
-                    try out.byte(UInt8(ascii: ":"))
-                    if !query.isNull(0) {
-                        try out.int(query.int64(0))
-                    } else {
-                        try out.byte(UInt8(ascii: "r")); try out.int(query.int64(1))
-                        try out.byte(UInt8(ascii: ":")); try out.int(query.int64(2))
-                        try out.byte(UInt8(ascii: "-")); try out.int(query.int64(3))
-                    }
-                    try out.byte(0x22)
+                    ids = (query.int64(1), query.int64(2), query.int64(3))
                 }
-                try out.raw(",\"prompt_sha256\":"); try out.hexString(query.blobBytes(12))
-                try out.raw(",\"chosen_sha256\":"); try out.hexString(query.blobBytes(c + 1))
-                try out.raw(",\"rejected_sha256\":"); try out.hexString(query.blobBytes(r + 1))
-                try out.raw(isTie ? ",\"winner\":\"tie\",\"tie_kind\":" : ",\"winner\":\"chosen\",\"tie_kind\":")
+                let tieKind: UInt8
                 switch query.optionalTextBytes(5).flatMap(TieKind.init(bytes:)) {
-                case .none: try out.null()
-                case .plain?: try out.raw("\"plain\"")
-                case .bothGood?: try out.raw("\"both-good\"")
-                case .bothBad?: try out.raw("\"both-bad\"")
+                case .none: tieKind = 0
+                case .plain?: tieKind = 1
+                case .bothGood?: tieKind = 2
+                case .bothBad?: tieKind = 3
                 }
-                try out.raw(",\"strength\":")
-                if let strength = query.optionalInt(6).flatMap(Strength.init(rawValue:)) { try out.int(Int64(strength.rawValue)) } else { try out.null() }
-                try out.raw(",\"annotator\":")
-                if let annotator = query.optionalTextBytes(8) { try out.string(annotator) } else { try out.null() }
-                try out.raw(",\"source\":"); try out.string(query.textBytes(9))
-                try out.raw(",\"shown_first\":")
-                if let shown = query.optionalTextBytes(7) {
-                    try out.raw(bytesEqual(shown, "first") == chosenIsFirst ? "\"chosen\"" : "\"rejected\"")
-                } else {
-                    try out.null()
-                }
-                if options.format == .hh { try out.raw(",\"prompt_bytes\":"); try out.int(Int64(prompt.count)) }
-                try out.raw("}}\n")
+                let strength = UInt8(query.optionalInt(6).flatMap(Strength.init(rawValue:))?.rawValue ?? 0)
+                let shown: UInt8 = query.optionalTextBytes(7).map { bytesEqual($0, "first") == chosenIsFirst ? 1 : 2 } ?? 0
+                let annotator = query.optionalTextBytes(8)
+                if annotator != nil { flags |= ExportRowPipe.hasAnnotator }
+                try rows.add(flags: flags, tieKind: tieKind, strength: strength, shown: shown, ids: ids,
+                             prompt: query.textBytes(11), chosen: query.textBytes(c), rejected: query.textBytes(r),
+                             promptHash: query.blobBytes(12), chosenHash: query.blobBytes(c + 1), rejectedHash: query.blobBytes(r + 1),
+                             annotator: annotator ?? UnsafeRawBufferPointer(start: nil, count: 0), source: query.textBytes(9),
+                             externalID: external)
                 summary.records += 1
                 if isTie { summary.ties += 1 }
             }
-            try out.flush()
+            try rows.finish()
             return summary
         }
     }
