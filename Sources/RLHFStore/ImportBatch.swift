@@ -15,6 +15,10 @@ final class ChunkStatements {
     let provenance: Statement
     let labels: Statement
 
+    func clearBindings() {
+        for statement in [completions, provenance, labels] { sqlite3_clear_bindings(statement.handle) }
+    }
+
     init(_ db: Database) throws {
         let n = ChunkStatements.rows
         // ?1 is created_at; each completion takes (prompt_id, text, hash).

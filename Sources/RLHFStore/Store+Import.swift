@@ -47,7 +47,11 @@ extension Store {
         // Memory-mapped reads cost a WAL lookup and a mapping on every page a read cursor (the
         // foreign-key checks) touches inside a write transaction: 3% of the writer's instructions.
         try db.execute("PRAGMA mmap_size = 0")
-        defer { try? db.execute("PRAGMA mmap_size = \(Store.mmapSize)") }
+        defer {
+            try? db.execute("PRAGMA mmap_size = \(Store.mmapSize)")
+            // The chunk statements were bound to this import's buffers without copies.
+            chunkStatementsCache?.clearBindings()
+        }
         try db.write {
             // Foreign keys are checked once at COMMIT instead of after every statement: a statement
             // that may abort needs a statement journal, which cost a third of an import. Our inserts
