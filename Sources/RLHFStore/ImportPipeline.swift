@@ -150,7 +150,7 @@ final class PackedPreferences: @unchecked Sendable {
     private var capacity: Int
     private var used = 0
 
-    init(capacity: Int = 1 << 18) {
+    init(capacity: Int = 1 << 19) {
         self.capacity = capacity
         storage = .allocate(byteCount: capacity, alignment: 16)
         rows.reserveCapacity(1024)

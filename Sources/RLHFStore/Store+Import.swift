@@ -1,4 +1,3 @@
-import Foundation
 import RLHFCore
 import RLHFData
 
