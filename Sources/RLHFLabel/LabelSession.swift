@@ -180,6 +180,27 @@ public final class LabelSession {
         return .saved(labelID: id, pair: offered.pair, winner: winner, tieKind: tieKind, strength: strength, supersedes: old)
     }
 
+    /// Sets the strength of a label just saved: a copy with the strength supersedes it (labels are
+    /// never changed in place). Returns the new label's id.
+    public func amendStrength(of labelID: Int64, to strength: Strength) throws -> Int64 {
+        try store.db.write {
+            let s = try store.db.prepare("""
+                SELECT prompt_id, first_id, second_id, winner, tie_kind, shown_first, annotator_id, source, guideline_version,
+                       seconds, rationale FROM labels WHERE id = ? AND kind = 'label' AND superseded_by IS NULL AND annotator_id = ?
+                """)
+            try s.bind([.int(labelID), .int(annotatorID)])
+            guard try s.step() else { try s.reset(); throw LabelError.noSuchLabel(labelID) }
+            let copy = NewLabel(promptID: s.int64(0), firstID: s.int64(1), secondID: s.int64(2), winner: Winner(rawValue: s.text(3)) ?? .tie,
+                                tieKind: s.optionalText(4).flatMap(TieKind.init(rawValue:)), strength: strength,
+                                shownFirst: s.optionalText(5).flatMap(Winner.init(rawValue:)), annotatorID: s.int64(6), source: s.text(7),
+                                guidelineVersion: s.optionalInt(8), seconds: s.optionalDouble(9), rationale: s.optionalText(10))
+            try s.reset()
+            let id = try store.insertLabel(copy, now: Timestamp.now())
+            try store.supersede(labelID, by: id)
+            return id
+        }
+    }
+
     /// Undo supersedes the annotator's last current label (made here) with an undo marker; its pair is
     /// offered again next, then the pair that was on screen.
     private func undo() throws -> SessionEvent {

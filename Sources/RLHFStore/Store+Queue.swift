@@ -13,6 +13,25 @@ public struct QueueFilter: Sendable {
     }
 }
 
+extension QueueFilter {
+    /// The condition over `c` (completions) and `p` (prompts) that a completion passes, with its values.
+    func sql() -> (condition: String, values: [SQLValue]) {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if !splits.isEmpty {
+            conditions.append("p.split IN (\(splits.map { _ in "?" }.joined(separator: ", ")))")
+            values += splits.map { .text($0.rawValue) }
+        }
+        if origin != nil || checkpointID != nil {
+            var provenance = "EXISTS (SELECT 1 FROM completion_provenance cp JOIN arrivals a ON a.id = cp.arrival_id WHERE cp.completion_id = c.id"
+            if let origin { provenance += " AND a.origin = ?"; values.append(.text(origin.rawValue)) }
+            if let checkpointID { provenance += " AND a.checkpoint_id = ?"; values.append(.int(checkpointID)) }
+            conditions.append(provenance + ")")
+        }
+        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values)
+    }
+}
+
 public struct PairKey: Hashable, Sendable, Comparable {
     public let first: Int64
     public let second: Int64
@@ -37,22 +56,8 @@ extension Store {
     /// not skipped, with their current label counts.
     public func candidatePairs(_ filter: QueueFilter, annotatorID: Int64) throws -> [CandidatePair] {
         try db.read {
-            var conditions: [String] = []
-            var values: [SQLValue] = []
-            if !filter.splits.isEmpty {
-                conditions.append("p.split IN (\(filter.splits.map { _ in "?" }.joined(separator: ", ")))")
-                values += filter.splits.map { .text($0.rawValue) }
-            }
-            if filter.origin != nil || filter.checkpointID != nil {
-                var provenance = "EXISTS (SELECT 1 FROM completion_provenance cp JOIN arrivals a ON a.id = cp.arrival_id WHERE cp.completion_id = c.id"
-                if let origin = filter.origin { provenance += " AND a.origin = ?"; values.append(.text(origin.rawValue)) }
-                if let checkpoint = filter.checkpointID { provenance += " AND a.checkpoint_id = ?"; values.append(.int(checkpoint)) }
-                conditions.append(provenance + ")")
-            }
-            let eligible = """
-                SELECT c.id, c.prompt_id FROM completions c JOIN prompts p ON p.id = c.prompt_id
-                WHERE \(conditions.isEmpty ? "1" : conditions.joined(separator: " AND "))
-                """
+            let (condition, values) = filter.sql()
+            let eligible = "SELECT c.id, c.prompt_id FROM completions c JOIN prompts p ON p.id = c.prompt_id WHERE \(condition)"
             // Label counts per pair, and this annotator's own labels and skips, in one pass each.
             var counts: [PairKey: Int] = [:]
             try forEachRow("SELECT first_id, second_id, count(*) FROM current_labels GROUP BY first_id, second_id") {

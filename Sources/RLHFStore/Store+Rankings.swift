@@ -8,18 +8,7 @@ extension Store {
     /// skipped, with those completions and the prompt's current rankings by anyone.
     public func candidatePrompts(_ filter: QueueFilter, annotatorID: Int64) throws -> [(promptID: Int64, completions: [Int64], rankings: Int)] {
         try db.read {
-            var conditions: [String] = []
-            var values: [SQLValue] = []
-            if !filter.splits.isEmpty {
-                conditions.append("p.split IN (\(filter.splits.map { _ in "?" }.joined(separator: ", ")))")
-                values += filter.splits.map { .text($0.rawValue) }
-            }
-            if filter.origin != nil || filter.checkpointID != nil {
-                var provenance = "EXISTS (SELECT 1 FROM completion_provenance cp JOIN arrivals a ON a.id = cp.arrival_id WHERE cp.completion_id = c.id"
-                if let origin = filter.origin { provenance += " AND a.origin = ?"; values.append(.text(origin.rawValue)) }
-                if let checkpoint = filter.checkpointID { provenance += " AND a.checkpoint_id = ?"; values.append(.int(checkpoint)) }
-                conditions.append(provenance + ")")
-            }
+            let (condition, values) = filter.sql()
             var excluded = Set<Int64>()
             try forEachRow("SELECT prompt_id FROM rankings WHERE annotator_id = ? AND kind = 'ranking' AND superseded_by IS NULL", [.int(annotatorID)]) {
                 excluded.insert($0.int64(0))
@@ -32,7 +21,7 @@ extension Store {
             var byPrompt: [Int64: [Int64]] = [:]
             try forEachRow("""
                 SELECT c.prompt_id, c.id FROM completions c JOIN prompts p ON p.id = c.prompt_id
-                WHERE \(conditions.isEmpty ? "1" : conditions.joined(separator: " AND ")) ORDER BY c.prompt_id, c.id
+                WHERE \(condition) ORDER BY c.prompt_id, c.id
                 """, values) { byPrompt[$0.int64(0), default: []].append($0.int64(1)) }
             return byPrompt.keys.sorted().compactMap { prompt in
                 guard let completions = byPrompt[prompt], completions.count >= 2, !excluded.contains(prompt) else { return nil }

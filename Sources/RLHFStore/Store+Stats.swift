@@ -1,3 +1,4 @@
+import Foundation
 import RLHFData
 
 /// The counts `rlhf stats` prints.
@@ -59,5 +60,22 @@ extension Store {
         let s = try db.prepare(sql)
         try s.bind(values)
         while try s.step() { try body(s) }
+    }
+}
+
+extension Store {
+    /// Every prompt text and every completion text once (prompts of the given splits; all when empty),
+    /// in id order: the corpus `rlhf tokenizer train --from-store` learns from.
+    public func promptAndCompletionTexts(splits: [Split] = []) throws -> [String] {
+        try db.read {
+            let condition = splits.isEmpty ? "1" : "split IN (\(splits.map { _ in "?" }.joined(separator: ", ")))"
+            let values = splits.map { SQLValue.text($0.rawValue) }
+            var texts: [String] = []
+            try forEachRow("SELECT text FROM prompts WHERE \(condition) ORDER BY id", values) { texts.append($0.text(0)) }
+            try forEachRow("""
+                SELECT c.text FROM completions c JOIN prompts p ON p.id = c.prompt_id WHERE \(condition.replacingOccurrences(of: "split", with: "p.split")) ORDER BY c.id
+                """, values) { texts.append($0.text(0)) }
+            return texts
+        }
     }
 }

@@ -15,7 +15,7 @@ import RLHFTestSupport
         try (sft.joined(separator: "\n") + "\n").write(toFile: dir.file("sft.jsonl"), atomically: true, encoding: .utf8)
         #expect(rlhf(["import", "sft", "sft.jsonl", "--store", "s.sqlite"], in: dir).code == 0)
 
-        func start(_ annotator: String) throws -> (Process, Pipe) {
+        func start(_ annotator: String) throws -> (Process, Pipe, Pipe) {
             let process = Process()
             process.executableURL = binary
             process.arguments = ["label", "--annotator", annotator, "--store", store]
@@ -24,12 +24,26 @@ import RLHFTestSupport
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let decisions = (0..<2100).map { $0 % 3 == 0 ? "b" : "a" }.joined(separator: "\n") + "\n"
-            input.fileHandleForWriting.write(Data(decisions.utf8))
-            try input.fileHandleForWriting.close()
-            return (process, output)
+            return (process, input, output)
         }
-        let (p1, o1) = try start("one"), (p2, o2) = try start("two")
+        /// Reads up to the first newline: the process has claimed its first pair and waits for a decision.
+        func firstLine(_ pipe: Pipe) -> Data {
+            var data = Data()
+            while !data.contains(0x0A) {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                data.append(chunk)
+            }
+            return data
+        }
+        let (p1, i1, o1) = try start("one"), (p2, i2, o2) = try start("two")
+        // Both hold a claim before either gets a decision, so both take part however the machine schedules them.
+        let head1 = firstLine(o1), head2 = firstLine(o2)
+        let decisions = Data(((0..<2100).map { $0 % 3 == 0 ? "b" : "a" }.joined(separator: "\n") + "\n").utf8)
+        for input in [i1, i2] {
+            input.fileHandleForWriting.write(decisions)
+            try input.fileHandleForWriting.close()
+        }
         // Read both outputs while the processes run (a full pipe would block them).
         final class Collected: @unchecked Sendable { var data = Data() }
         let c1 = Collected(), c2 = Collected()
@@ -37,7 +51,7 @@ import RLHFTestSupport
         DispatchQueue.global().async(group: group) { c1.data = o1.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: group) { c2.data = o2.fileHandleForReading.readDataToEndOfFile() }
         group.wait()
-        let out1 = c1.data, out2 = c2.data
+        let out1 = head1 + c1.data, out2 = head2 + c2.data
         p1.waitUntilExit()
         p2.waitUntilExit()
         #expect(p1.terminationStatus == 0 && p2.terminationStatus == 0)

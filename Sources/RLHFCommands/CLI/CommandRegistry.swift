@@ -10,7 +10,15 @@ public enum CommandRegistry {
         AgreementCommand.self,
         GuidelinesSetCommand.self,
         GuidelinesShowCommand.self,
+        DatasetGenerateCommand.self,
+        GoldScoreCommand.self,
+        SimulateLabelsCommand.self,
+        TokenizerTrainCommand.self,
+        TokenizerEncodeCommand.self,
+        TokenizerDecodeCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
+        BenchTokenizerCommand.self,
+        BenchLabelCommand.self,
     ]
 }

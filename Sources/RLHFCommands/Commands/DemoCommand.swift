@@ -3,18 +3,19 @@ import RLHFCore
 import RLHFData
 import RLHFStore
 
-/// `rlhf demo`: the whole pipeline on a small dataset, as far as it is built. Today: the store
-/// (import, split, stats, export and the byte-identical round trip). Each later stage joins here
-/// when its issue lands, and the command says plainly which stages it skipped.
+/// `rlhf demo`: the whole pipeline on the demo dataset, as far as it is built. Today: the dataset
+/// (regenerated from its seed, byte for byte the committed `datasets/demo/`), the store (import with
+/// splits, statistics), simulated annotators labeling through the queue with their accuracy against the
+/// gold rule and their agreement, and the export with its byte-identical round trip. Most steps run the
+/// very commands a user would type, and print them, so the demo is also a transcript to copy from.
+/// Each later stage joins here when its issue lands, and the command says plainly which it skipped.
 struct DemoCommand: Command {
     static let name = "demo"
-    static let abstract = "Run the pipeline end to end on a small dataset (what is built so far)"
+    static let abstract = "Run the pipeline end to end on the demo dataset (what is built so far)"
     static let usage = "rlhf demo [--dir DIR]"
     static let options: [OptionSpec] = [.value("--dir", "DIR", "work folder (default ./rlhf-demo; its store is replaced)")]
     static let notBuiltYet = [
-        "demo dataset with a gold preference rule and simulated annotators (issue 6)",
-        "labeling queue and terminal labeling (issues 4, 5)",
-        "tokenizer (issue 7), GPT-2 model core (issue 8), sampling (issue 9)",
+        "GPT-2 model core (issue 8), sampling (issue 9)",
         "pretrain / sft / generate (issue 10), reward model (issue 11), PPO",
     ]
 
@@ -26,20 +27,24 @@ struct DemoCommand: Command {
 
     func run(_ context: CommandContext) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let storePath = dir + "/rlhf.sqlite", copyPath = dir + "/roundtrip.sqlite"
+        let storePath = dir + "/rlhf.sqlite", copyPath = dir + "/roundtrip.sqlite", datasetDir = dir + "/dataset"
         for path in [storePath, copyPath] {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
-        context.say("== store: \(storePath)")
-        let store = try Store(path: storePath, mode: .createIfMissing)
-        let input = dir + "/demo-preferences.jsonl"
-        try writeDemoPreferences(input)
-        let imported = try store.importJSONL(try DataFile.lineReader(path: input), file: input, options: ImportOptions(kind: .preferences))
-        context.say("imported \(imported.newRecords) preference pairs over \(imported.newPrompts) prompts")
-        let split = try store.assignSplits(validationFraction: 0.1, testFraction: 0.2, seed: 0, reassign: false)
-        context.say("split: \(split.train) train, \(split.validation) validation, \(split.test) test prompts")
+        try step(["dataset", "generate", "--out", datasetDir], context)
+        for split in Split.allCases {
+            try step(["import", "prompts", "\(datasetDir)/prompts-\(split.rawValue).jsonl", "--split", split.rawValue, "--store", storePath], context)
+            try step(["import", "sft", "\(datasetDir)/sft-\(split.rawValue).jsonl", "--split", split.rawValue, "--store", storePath], context)
+        }
+        // Three annotators of differing reliability, two labels per pair, so agreement has shared pairs.
+        try step(["simulate-labels", "--annotators", "3", "--overlap", "2", "--seed", "0", "--store", storePath], context)
+        try step(["stats", "--store", storePath], context)
+        try step(["simulate-labels", "--report", "--store", storePath], context)
+        try step(["tokenizer", "train", "--vocab-size", "512", "--from-store", "--split", "train", "--out", dir + "/tokenizer", "--store", storePath], context)
+        try step(["tokenizer", "encode", "--tokenizer", dir + "/tokenizer", "Write a short review of the blue kettle:"], context)
 
         context.say("== export (TRL / OpenRLHF JSONL) and round trip through a new store")
+        let store = try Store(path: storePath)
         let exportPath = dir + "/preferences-trl.jsonl"
         let sink = try FileDescriptorSink(path: exportPath)
         let exported = try store.exportPreferences(ExportOptions(), to: sink)
@@ -56,27 +61,18 @@ struct DemoCommand: Command {
         for stage in Self.notBuiltYet { context.say("  - \(stage)") }
     }
 
-    /// A small set of product-review preferences (the real demo dataset comes with issue 6).
-    func writeDemoPreferences(_ path: String) throws {
-        let products = ["blue kettle", "red mug", "steel teapot", "glass jar", "wool scarf", "oak desk", "desk lamp", "rain coat"]
-        let good = ["works well", "is lovely", "feels sturdy", "was worth it"]
-        let bad = ["broke in a week", "leaks", "feels cheap", "was a waste"]
-        var random = SeededRandom(seed: 42)
-        let sink = try FileDescriptorSink(path: path)
-        var w = JSONWriter()
-        for product in products {
-            for variant in 0..<25 {
-                let prompt = "Write a short review of the \(product) (#\(variant + 1)):"
-                let chosen = " The \(product) \(good[random.nextInt(below: good.count)])."
-                let rejected = " The \(product) \(bad[random.nextInt(below: bad.count)])"
-                w.reset()
-                w.raw("{\"prompt\":"); w.string(prompt)
-                w.raw(",\"chosen\":"); w.string(chosen)
-                w.raw(",\"rejected\":"); w.string(rejected)
-                w.raw("}\n")
-                try sink.write(w.bytes)
-            }
-        }
-        try sink.flush()
+    /// Runs one rlhf command in-process, its data and messages both to the demo's stderr.
+    func step(_ arguments: [String], _ context: CommandContext) throws {
+        context.say("== rlhf " + arguments.map { Self.relative($0, to: context.currentDirectory) }.joined(separator: " "))
+        let inner = CommandContext(stdout: context.stderr, stderr: context.stderr, stdin: MemorySource(""),
+                                   environment: context.environment, currentDirectory: context.currentDirectory)
+        let code = RLHF.main(arguments, context: inner)
+        guard code == 0 else { throw CommandFailure("demo step 'rlhf \(arguments.joined(separator: " "))' failed (exit \(code)); see the message above") }
+    }
+
+    /// A path under the working directory relative to it, so the printed command can be pasted as is.
+    static func relative(_ path: String, to directory: String) -> String {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 }

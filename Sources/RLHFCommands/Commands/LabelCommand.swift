@@ -60,8 +60,15 @@ struct LabelCommand: Command {
     func run(_ context: CommandContext) throws {
         let store = try StoreOption.open(storePath, context, create: false)
         if history { return try printHistory(store, context) }
-        if context.stdinIsTerminal {
-            throw CommandFailure("the interactive labeling screen is not built yet (issue 5); pipe decisions on stdin, one per line: \(Decision.grammar)")
+        if context.stdinIsTerminal && context.stdoutIsTerminal {
+            guard mode == "pair" else {
+                throw CommandFailure("rank mode has no screen yet: pipe rankings on stdin, one per line (e.g. \"cab\")")
+            }
+            let session = try LabelSession(store: store, options: options)
+            let device = try TTY(environment: context.environment)
+            let saved = try InteractiveLabeling(session: session, device: device, guidelines: try store.currentGuidelines()?.text).run()
+            context.say("\(options.annotator): \(saved) labels saved")
+            return
         }
         let scripted = ScriptedLabeling(input: LineReader(source: context.stdin, initialCapacity: 1 << 16),
                                         output: context.stdout, messages: context.stderr)
