@@ -52,9 +52,9 @@ extension Store {
             chunkStatementsCache?.clearBindings()
         }
         try db.write {
-            // Foreign keys are checked once at COMMIT instead of after every statement: a statement
-            // that may abort needs a statement journal, which cost a third of an import. Our inserts
-            // take their ids from rows just written; a violation still aborts the whole file.
+            // Foreign keys are counted and checked once at COMMIT instead of failing the statement
+            // that breaks one. Our inserts take their ids from rows just written; a violation still
+            // aborts the whole file.
             try db.execute("PRAGMA defer_foreign_keys = ON")
             while let batch = pipeline.next() {
                 try writer.write(batch)
