@@ -93,6 +93,7 @@ public struct JSONParser {
                 position += 1
                 return .object(object)
             }
+            object.reserveCapacity(4)   // records have a few keys: one allocation instead of three
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {

@@ -59,6 +59,8 @@ public struct JSONObject: Equatable, Sendable, Sequence {
         }
     }
 
+    mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
+
     /// Appends without the uniqueness scan; the parser checks uniqueness itself.
     mutating func appendUnchecked(_ key: String, _ value: JSONValue) { entries.append((key, value)) }
 

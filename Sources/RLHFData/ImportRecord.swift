@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RLHFCore
 
 public enum ImportKind: String, CaseIterable, Sendable { case prompts, sft, preferences }
@@ -11,6 +16,51 @@ public struct HashedText: Sendable {
         self.text = text
         digest = SHA256.digest(text)
     }
+
+    /// A text whose digest was computed before (the import pipeline carries both): the caller
+    /// vouches that `precomputedDigest` is the SHA-256 of `text`.
+    public init(text: String, precomputedDigest: Digest) {
+        self.text = text
+        self.digest = precomputedDigest
+    }
+}
+
+/// Digests of the prompts an import has already hashed: preference files repeat a prompt once per
+/// pair (twenty times in `rlhf bench store`, several times in multi-reply datasets), and a prompt
+/// costs a SHA-256 block per 64 bytes. Keys compare bytes, not Swift's canonical equivalence (two
+/// canonically equivalent but different texts are two prompts). Forgets everything once it holds
+/// `byteLimit` bytes of text. One per import, used by one thread.
+public final class PromptDigestCache {
+    struct Key: Hashable {
+        let text: String
+        static func == (a: Key, b: Key) -> Bool {
+            var x = a.text, y = b.text
+            return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+        }
+        func hash(into hasher: inout Hasher) {
+            var x = text
+            x.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    private var digests: [Key: Digest] = [:]
+    private var bytes = 0
+    let byteLimit: Int
+
+    public init(byteLimit: Int = 32 << 20) { self.byteLimit = byteLimit }
+
+    public func hashed(_ text: String) -> HashedText {
+        let key = Key(text: text)
+        if let digest = digests[key] { return HashedText(text: text, precomputedDigest: digest) }
+        let hashed = HashedText(text)
+        bytes += text.utf8.count
+        if bytes > byteLimit {
+            digests.removeAll(keepingCapacity: true)
+            bytes = text.utf8.count
+        }
+        digests[key] = hashed.digest
+        return hashed
+    }
 }
 
 /// One input line, parsed, validated and hashed: everything an import does before touching the store,
@@ -22,7 +72,8 @@ public enum ImportRecord: Sendable {
     case preference(prompt: HashedText, chosen: HashedText, rejected: HashedText, margin: Double?, meta: PreferenceMeta?)
 
     /// Parses one line of a JSONL file. Throws `RecordError` naming what is wrong.
-    public static func parse(_ line: UnsafeRawBufferPointer, kind: ImportKind, format: PreferenceFormat?) throws(RecordError) -> ImportRecord {
+    public static func parse(_ line: UnsafeRawBufferPointer, kind: ImportKind, format: PreferenceFormat?,
+                             promptCache: PromptDigestCache? = nil) throws(RecordError) -> ImportRecord {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
         let value: JSONValue
         do { value = try JSONParser.parse(line) } catch {
@@ -42,7 +93,8 @@ public enum ImportRecord: Sendable {
             case .trl: record = try TRLFormat.parsePreference(object)
             case .hh: record = try HHFormat.parse(object)
             }
-            let prompt = HashedText(record.prompt), chosen = HashedText(record.chosen), rejected = HashedText(record.rejected)
+            let prompt = promptCache?.hashed(record.prompt) ?? HashedText(record.prompt)
+            let chosen = HashedText(record.chosen), rejected = HashedText(record.rejected)
             if chosen.digest == rejected.digest {
                 throw RecordError("chosen and rejected are the same text, so there is no preference to store")
             }

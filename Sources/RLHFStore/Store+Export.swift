@@ -1,5 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RLHFCore
 import RLHFData
+
+/// True when the bytes are exactly the constant's.
+@inline(__always) func bytesEqual(_ bytes: UnsafeRawBufferPointer, _ constant: StaticString) -> Bool {
+    bytes.count == constant.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, constant.utf8Start, bytes.count) == 0)
+}
+
+extension TieKind {
+    /// The tie kind stored as these UTF-8 bytes, if any.
+    init?(bytes: UnsafeRawBufferPointer) {
+        if bytesEqual(bytes, "plain") { self = .plain }
+        else if bytesEqual(bytes, "both-good") { self = .bothGood }
+        else if bytesEqual(bytes, "both-bad") { self = .bothBad }
+        else { return nil }
+    }
+}
 
 public struct ExportOptions: Sendable {
     public enum Aggregate: String, CaseIterable, Sendable { case all, majority }
@@ -48,52 +68,73 @@ extension Store {
                 \(agreement != nil ? "JOIN pair_share ps ON ps.first_id = cl.first_id AND ps.second_id = cl.second_id" : "")
                 WHERE \(condition) \(options.includeTies ? "" : "AND cl.winner <> 'tie'")
                   \(agreement != nil ? "AND ps.share >= ?" : "")
-                ORDER BY cl.ranking_id IS NOT NULL, cl.label_id, cl.ranking_id, cl.first_id, cl.second_id
+                ORDER BY cl.label_id NULLS LAST, cl.ranking_id, cl.first_id, cl.second_id
                 """
+            // Labels by id, then ranking pairs: plain columns in ORDER BY let SQLite flatten the view
+            // and read labels in rowid order (no temporary b-tree of every row).
             let query = try db.prepareUncached(sql)
             var bound = agreement != nil ? values : []
             bound += values
             if let f = options.minAgreement { bound.append(.double(f - 1e-12)) }
             try query.bind(bound)
-            var w = JSONWriter(capacity: 1 << 16)
+            var rows = ExportRowPipe(sink: sink, format: options.format, withMargin: withMargin, storeID: storeID)
             while try query.step() {
-                let winner = Winner(rawValue: query.text(4)) ?? .tie
-                // A tie has no chosen side: the reply with the smaller hash comes first, the same in every store.
+                let isTie: Bool
                 let chosenIsFirst: Bool
-                switch winner {
-                case .first: chosenIsFirst = true
-                case .second: chosenIsFirst = false
-                case .tie: chosenIsFirst = !query.blobBytes(16).lexicographicallyPrecedes(query.blobBytes(14))
+                let winner = query.textBytes(4)
+                if bytesEqual(winner, "first") {
+                    (isTie, chosenIsFirst) = (false, true)
+                } else if bytesEqual(winner, "second") {
+                    (isTie, chosenIsFirst) = (false, false)
+                } else {
+                    // A tie has no chosen side: the reply with the smaller hash comes first, the same in every store.
+                    isTie = true
+                    chosenIsFirst = !Store.precedes(query.blobBytes(16), query.blobBytes(14))
                 }
                 let (c, r) = chosenIsFirst ? (13, 15) : (15, 13)
-                var meta = PreferenceMeta()
-                let external = query.optionalText(10)
-                if let external, !external.isEmpty {
-                    meta.id = external
+                var flags: UInt8 = isTie ? ExportRowPipe.isTie : 0
+                var ids: (Int64, Int64, Int64) = (0, 0, 0)
+                let external = query.optionalTextBytes(10) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                if external.count > 0 {
+                    flags |= ExportRowPipe.hasExternalID
                 } else if !query.isNull(0) {
-                    meta.id = "\(storeID):\(query.int64(0))"
+                    flags |= ExportRowPipe.hasLabelID
+                    ids.0 = query.int64(0)
                 } else {
-                    meta.id = "\(storeID):r\(query.int64(1)):\(query.int64(2))-\(query.int64(3))"
+                    ids = (query.int64(1), query.int64(2), query.int64(3))
                 }
-                meta.promptSHA256 = Hex.encode(query.blobBytes(12))
-                meta.chosenSHA256 = Hex.encode(query.blobBytes(c + 1))
-                meta.rejectedSHA256 = Hex.encode(query.blobBytes(r + 1))
-                meta.isTie = winner == .tie
-                meta.tieKind = query.optionalText(5).flatMap(TieKind.init(rawValue:))
-                meta.strength = query.optionalInt(6).flatMap(Strength.init(rawValue:))
-                if let shown = query.optionalText(7) { meta.chosenShownFirst = (shown == "first") == chosenIsFirst }
-                meta.annotator = query.optionalText(8)
-                meta.source = query.text(9)
-                w.reset()
-                Store.writeRecord(&w, options.format, prompt: query.textBytes(11), chosen: query.textBytes(c),
-                                  rejected: query.textBytes(r), margin: withMargin ? meta.strength : nil,
-                                  withMargin: withMargin, meta: &meta)
-                try w.bytes.withUnsafeBytes { try sink.write($0) }
+                let tieKind: UInt8
+                switch query.optionalTextBytes(5).flatMap(TieKind.init(bytes:)) {
+                case .none: tieKind = 0
+                case .plain?: tieKind = 1
+                case .bothGood?: tieKind = 2
+                case .bothBad?: tieKind = 3
+                }
+                let strength = UInt8(query.optionalInt(6).flatMap(Strength.init(rawValue:))?.rawValue ?? 0)
+                let shown: UInt8 = query.optionalTextBytes(7).map { bytesEqual($0, "first") == chosenIsFirst ? 1 : 2 } ?? 0
+                let annotator = query.optionalTextBytes(8)
+                if annotator != nil { flags |= ExportRowPipe.hasAnnotator }
+                try rows.add(flags: flags, tieKind: tieKind, strength: strength, shown: shown, ids: ids,
+                             prompt: query.textBytes(11), chosen: query.textBytes(c), rejected: query.textBytes(r),
+                             promptHash: query.blobBytes(12), chosenHash: query.blobBytes(c + 1), rejectedHash: query.blobBytes(r + 1),
+                             annotator: annotator ?? UnsafeRawBufferPointer(start: nil, count: 0), source: query.textBytes(9),
+                             externalID: external)
                 summary.records += 1
-                if winner == .tie { summary.ties += 1 }
+                if isTie { summary.ties += 1 }
             }
+            try rows.finish()
             return summary
         }
+    }
+
+    /// Byte-wise order of two blobs (SQLite's order of BLOB values).
+    static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return c < 0 }
+        }
+        return a.count < b.count
     }
 
     /// Per pair, the largest share any one winner has among the filtered current labels.

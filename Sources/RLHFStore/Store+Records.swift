@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RLHFCore
 import RLHFData
 
@@ -86,6 +91,21 @@ extension Store {
         let id = find.int64(0)
         try Store.checkSameText(stored: find.textBytes(1), new: text.text, what: "completion \(id)")
         return Inserted(id: id, isNew: false)
+    }
+
+    /// The id of the completion (prompt, text), found by hash with the text compared, or nil.
+    func completionID(promptID: Int64, digest: Digest, bytes: UnsafeRawBufferPointer) throws -> Int64? {
+        let find = try statements.findCompletion
+        try find.bind(promptID, at: 1)
+        try find.bind(digest, at: 2)
+        defer { try? find.reset() }
+        guard try find.step() else { return nil }
+        let id = find.int64(0)
+        let stored = find.textBytes(1)
+        if stored.count != bytes.count || (bytes.count > 0 && memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) != 0) {
+            throw StoreIntegrityError.hashCollision("completion \(id)")
+        }
+        return id
     }
 
     /// The arrival (one import of a file, one generate call) with this identity, created on first use.

@@ -28,8 +28,12 @@ public final class Store {
     /// Annotator name -> id for this connection (annotators are never deleted or renamed).
     var annotatorCache: [String: Int64] = [:]
     var recordStatements: RecordStatements?
+    var chunkStatementsCache: ChunkStatements?
 
     public enum OpenMode { case createIfMissing, mustExist }
+
+    /// Reads map up to this much of the file (imports switch it off while they write).
+    static let mmapSize: Int64 = 4 << 30
 
     public init(path: String, mode: OpenMode = .mustExist, busyTimeoutMilliseconds: Int32 = 30_000) throws {
         let exists = FileManager.default.fileExists(atPath: path)
@@ -39,6 +43,12 @@ public final class Store {
         db = try Database(path: path, options: .init(create: mode == .createIfMissing, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
         do {
             try db.execute("PRAGMA foreign_keys = ON")
+            if !exists {
+                // 16 KiB pages for new stores: a big import's commit writes a quarter as many WAL frames
+                // and its checkpoint copies them back (commit of a million comparisons 2.8 s -> 1.7 s),
+                // and the b-trees are a level shallower. Must precede the first write and WAL mode.
+                try db.execute("PRAGMA page_size = 16384")
+            }
             let journal = try db.scalarText("PRAGMA journal_mode = WAL")
             if journal?.lowercased() != "wal" {
                 throw StoreError.notAStore(path: path, reason: "could not switch to WAL journal (got \(journal ?? "nothing"))")
@@ -47,7 +57,7 @@ public final class Store {
             // A 1 GiB page cache limit (used only as needed): big imports insert into indexes at random
             // places, and a cache that holds them avoids re-reading pages from the WAL.
             try db.execute("PRAGMA cache_size = -1048576")
-            try db.execute("PRAGMA mmap_size = 4294967296")
+            try db.execute("PRAGMA mmap_size = \(Store.mmapSize)")
             try db.execute("PRAGMA temp_store = MEMORY")
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
             throw StoreError.notAStore(path: path, reason: error.message)

@@ -39,35 +39,72 @@ struct BenchStoreCommand: Command {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
 
         var store: Store? = try Store(path: storePath, mode: .createIfMissing)
-        var start = Date()
+        var phase = Phase()
         let summary = try store!.importJSONL(try DataFile.lineReader(path: input), file: input, options: ImportOptions(kind: .preferences))
-        let importSeconds = Date().timeIntervalSince(start)
+        var t = phase.end()
         precondition(summary.newRecords == rows)
-        try emit(context, ["what": .string("import"), "rows": .int(rows), "seconds": .double(round3(importSeconds)),
-                           "rows_per_s": .int(Int(Double(rows) / importSeconds))])
+        try emit(context, ["what": .string("import"), "rows": .int(rows), "seconds": .double(round3(t.wall)),
+                           "rows_per_s": .int(Int(Double(rows) / t.wall)), "cpu_seconds": .double(round3(t.cpu)),
+                           "load_avg_1m": .double(phase.load)])
 
         store = nil
-        start = Date()
+        phase = Phase()
         store = try Store(path: storePath)
-        _ = try store!.stats()
-        let openSeconds = Date().timeIntervalSince(start)
+        t = phase.end()
         let size = (try? FileManager.default.attributesOfItem(atPath: storePath)[.size] as? Int) ?? 0
-        try emit(context, ["what": .string("open"), "rows": .int(rows), "seconds": .double(round3(openSeconds)),
-                           "store_bytes": .int(size), "note": .string("open, migrations check, and rlhf stats")])
+        try emit(context, ["what": .string("open"), "rows": .int(rows), "seconds": .double(round4(t.wall)),
+                           "store_bytes": .int(size), "note": .string("open a store of this size: pragmas, migration check")])
+
+        phase = Phase()
+        _ = try store!.stats()
+        t = phase.end()
+        try emit(context, ["what": .string("stats"), "rows": .int(rows), "seconds": .double(round3(t.wall)),
+                           "cpu_seconds": .double(round3(t.cpu)), "note": .string("rlhf stats over the store")])
 
         let output = work + "/export.jsonl"
-        start = Date()
+        phase = Phase()
         let sink = try FileDescriptorSink(path: output)
         let exported = try store!.exportPreferences(ExportOptions(), to: sink)
         try sink.flush()
-        let exportSeconds = Date().timeIntervalSince(start)
-        try emit(context, ["what": .string("export"), "rows": .int(exported.records), "seconds": .double(round3(exportSeconds)),
-                           "rows_per_s": .int(Int(Double(exported.records) / exportSeconds))])
+        t = phase.end()
+        try emit(context, ["what": .string("export"), "rows": .int(exported.records), "seconds": .double(round3(t.wall)),
+                           "rows_per_s": .int(Int(Double(exported.records) / t.wall)), "cpu_seconds": .double(round3(t.cpu)),
+                           "load_avg_1m": .double(phase.load)])
 
         if let anchor { try runAnchor(anchor, work, context) }
     }
 
     func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+    func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }
+
+    /// Wall and process CPU time of one phase, and the load average when it started (the machine is
+    /// shared: CPU seconds above wall seconds mean both cores worked; a load above 2 means others did too).
+    struct Phase {
+        let start = Date()
+        let cpuStart = Phase.cpuSeconds()
+        let load = Phase.loadAverage()
+
+        func end() -> (wall: Double, cpu: Double) {
+            (Date().timeIntervalSince(start), Phase.cpuSeconds() - cpuStart)
+        }
+
+        static func cpuSeconds() -> Double {
+            var usage = rusage()
+            #if canImport(Glibc)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            #else
+            getrusage(RUSAGE_SELF, &usage)
+            #endif
+            return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+                + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        }
+
+        static func loadAverage() -> Double {
+            guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+                  let first = text.split(separator: " ").first, let value = Double(first) else { return -1 }
+            return value
+        }
+    }
 
     func emit(_ context: CommandContext, _ fields: KeyValuePairs<String, JSONValue>) throws {
         let object = JSONObject([("bench", .string("store")), ("impl", .string("rlhf"))] + fields.map { ($0.key, $0.value) })

@@ -7,7 +7,9 @@ public enum EmbeddedMigrations {
 -- Forward-only: once landed, this file is never edited; changes come as 0002_*.sql and later.
 -- Times are UTC ISO 8601 text with milliseconds. Hashes are SHA-256 of the UTF-8 text (32-byte BLOB).
 -- CHECKs spell out "x = 'a' OR x = 'b'" rather than "x IN ('a', 'b')": SQLite builds a temporary
--- b-tree for an IN list on every execution of an INSERT, which made imports 3x slower.
+-- b-tree for an IN list on every execution of an INSERT, which made imports 3x slower. A source
+-- 'imported:<file>' is checked as (source > 'imported:' AND source < 'imported;'), i.e. the prefix
+-- and at least one more character, without calling LIKE on every insert.
 
 -- One row: this store's identity (a random id minted at creation), used to build export ids for
 -- labels made here, so ids stay unique when stores are merged by export and import.
@@ -37,7 +39,10 @@ CREATE TABLE completions (
     hash       BLOB NOT NULL CHECK (length(hash) = 32),
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (prompt_id, hash),
-    UNIQUE (prompt_id, id)   -- the target of labels' and rankings' (prompt, completion) foreign keys
+    -- The target of labels' and rankings' (prompt, completion) foreign keys. Column order is free
+    -- for a foreign key's parent index; id first makes it grow at its end like the table (new ids
+    -- are the largest), instead of at a random prompt's place on every insert.
+    UNIQUE (id, prompt_id)
 );
 
 CREATE TABLE runs (
@@ -129,7 +134,7 @@ CREATE TABLE labels (
     strength          INTEGER CHECK (strength = 1 OR strength = 2 OR strength = 3),
     shown_first       TEXT CHECK (shown_first = 'first' OR shown_first = 'second'),
     annotator_id      INTEGER REFERENCES annotators(id),
-    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR source LIKE 'imported:_%'),
+    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR (source > 'imported:' AND source < 'imported;')),
     guideline_version INTEGER REFERENCES guidelines(version),
     seconds           REAL CHECK (seconds IS NULL OR seconds >= 0),
     rationale         TEXT,
@@ -146,6 +151,10 @@ CREATE TABLE labels (
     CHECK (kind = 'label' OR (tie_kind IS NULL AND strength IS NULL))
 );
 CREATE INDEX labels_by_annotator ON labels(annotator_id, id);
+-- Labels with a strength: export asks whether any exported label has one (TRL's margin column is on
+-- every record or on none) before it writes the first record; without this index that question
+-- reads every label. Labels without a strength (all imported HH data) add nothing to it.
+CREATE INDEX labels_with_strength ON labels(id) WHERE strength IS NOT NULL;
 -- The identity of an imported judgement: (pair, winner, annotator or source, meta.id). Labels made
 -- here have external_id NULL, so they never collide (NULLs are distinct in a unique index). Its
 -- (first_id, second_id) prefix is also the index of labels by pair.
@@ -189,7 +198,7 @@ CREATE TABLE rankings (
     kind              TEXT NOT NULL DEFAULT 'ranking' CHECK (kind = 'ranking' OR kind = 'undo'),
     prompt_id         INTEGER NOT NULL REFERENCES prompts(id),
     annotator_id      INTEGER REFERENCES annotators(id),
-    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR source LIKE 'imported:_%'),
+    source            TEXT NOT NULL CHECK (source = 'human' OR source = 'simulated' OR (source > 'imported:' AND source < 'imported;')),
     guideline_version INTEGER REFERENCES guidelines(version),
     seconds           REAL CHECK (seconds IS NULL OR seconds >= 0),
     rationale         TEXT,
@@ -247,21 +256,25 @@ END;
 -- The labels in force: judgements not superseded, with current rankings expanded into their
 -- K(K-1)/2 pairs (the better-ranked completion wins). Export, statistics, agreement and every
 -- trainer read labels only through this view.
+-- Each column has the same affinity in both arms (hence the CASTs in the second): SQLite then
+-- flattens the view into the query that reads it, so `ORDER BY label_id NULLS LAST, ...` streams
+-- the labels arm in rowid order (a merge with the sorted rankings arm) instead of materializing and
+-- sorting every label.
 CREATE VIEW current_labels AS
-SELECT l.id AS label_id, NULL AS ranking_id, l.prompt_id, l.first_id, l.second_id, l.winner, l.tie_kind,
-       l.strength, l.shown_first, l.annotator_id, l.source, l.guideline_version, l.seconds, l.rationale,
-       l.external_id, l.created_at
+SELECT l.id AS label_id, CAST(NULL AS INTEGER) AS ranking_id, l.prompt_id, l.first_id, l.second_id, l.winner,
+       l.tie_kind, l.strength, l.shown_first, l.annotator_id, l.source, l.guideline_version, l.seconds,
+       l.rationale, l.external_id, l.created_at
 FROM labels l
 WHERE l.kind = 'label' AND l.superseded_by IS NULL
 UNION ALL
-SELECT NULL, r.id, r.prompt_id,
-       min(a.completion_id, b.completion_id), max(a.completion_id, b.completion_id),
-       CASE WHEN (a.completion_id < b.completion_id) THEN 'first' ELSE 'second' END,
-       NULL, NULL,
-       CASE WHEN a.shown_position IS NULL OR b.shown_position IS NULL THEN NULL
-            WHEN (a.shown_position < b.shown_position) = (a.completion_id < b.completion_id) THEN 'first'
-            ELSE 'second' END,
-       r.annotator_id, r.source, r.guideline_version, NULL, r.rationale,
+SELECT CAST(NULL AS INTEGER), r.id, r.prompt_id,
+       CAST(min(a.completion_id, b.completion_id) AS INTEGER), CAST(max(a.completion_id, b.completion_id) AS INTEGER),
+       CAST(CASE WHEN (a.completion_id < b.completion_id) THEN 'first' ELSE 'second' END AS TEXT),
+       CAST(NULL AS TEXT), CAST(NULL AS INTEGER),
+       CAST(CASE WHEN a.shown_position IS NULL OR b.shown_position IS NULL THEN NULL
+                 WHEN (a.shown_position < b.shown_position) = (a.completion_id < b.completion_id) THEN 'first'
+                 ELSE 'second' END AS TEXT),
+       r.annotator_id, r.source, r.guideline_version, CAST(NULL AS REAL), r.rationale,
        r.external_id, r.created_at
 FROM rankings r
 JOIN ranking_items a ON a.ranking_id = r.id

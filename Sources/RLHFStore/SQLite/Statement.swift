@@ -34,7 +34,9 @@ nonisolated(unsafe) private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3
 /// Text columns are read with `sqlite3_column_bytes`, never as C strings, so NULs survive.
 public final class Statement {
     let handle: OpaquePointer
-    unowned let database: Database
+    /// The connection's handle, for error messages (no reference to the `Database` object: a
+    /// reference count per bind was 1.5% of an import).
+    let connection: OpaquePointer
     public let sql: String
 
     init(database: Database, sql: String) throws {
@@ -44,11 +46,21 @@ public final class Statement {
             throw SQLiteError(code: SQLITE_MISUSE, extendedCode: SQLITE_MISUSE, message: "empty statement", sql: sql)
         }
         handle = stmt
-        self.database = database
+        connection = database.handle
         self.sql = sql
     }
 
     deinit { sqlite3_finalize(handle) }
+
+    /// Throws unless a bind (or other call) returned SQLITE_OK.
+    @inline(__always) func check(_ rc: Int32) throws {
+        if rc != SQLITE_OK { throw failure(rc) }
+    }
+
+    @inline(never) func failure(_ rc: Int32) -> SQLiteError {
+        SQLiteError(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(connection),
+                    message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+    }
 
     public func reset() throws {
         sqlite3_reset(handle)
@@ -80,12 +92,12 @@ public final class Statement {
                 sqlite3_bind_blob64(handle, i, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), sqlite3_uint64(raw.count), SQLITE_TRANSIENT)
             }
         }
-        try database.check(rc, sql: sql)
+        try check(rc)
     }
 
     // Direct binds for hot paths (no array of values per call).
     public func bind(_ value: Int64, at index: Int) throws {
-        try database.check(sqlite3_bind_int64(handle, Int32(index), value), sql: sql)
+        try check(sqlite3_bind_int64(handle, Int32(index), value))
     }
 
     public func bind(_ value: String, at index: Int) throws {
@@ -94,7 +106,7 @@ public final class Statement {
             sqlite3_bind_text64(handle, Int32(index), nonNull(UnsafeRawBufferPointer(utf8)), sqlite3_uint64(utf8.count),
                                 SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
         }
-        try database.check(rc, sql: sql)
+        try check(rc)
     }
 
     public func bind(_ value: String?, at index: Int) throws {
@@ -109,11 +121,11 @@ public final class Statement {
         let rc = digest.withBytes { raw in
             sqlite3_bind_blob64(handle, Int32(index), raw.baseAddress, sqlite3_uint64(raw.count), SQLITE_TRANSIENT)
         }
-        try database.check(rc, sql: sql)
+        try check(rc)
     }
 
     public func bindNull(at index: Int) throws {
-        try database.check(sqlite3_bind_null(handle, Int32(index)), sql: sql)
+        try check(sqlite3_bind_null(handle, Int32(index)))
     }
 
     /// Steps a statement that returns no rows and resets it for the next use.
@@ -124,8 +136,25 @@ public final class Statement {
 
     /// Text bound from raw UTF-8 bytes (the import path, no String in between).
     public func bindText(bytes: UnsafeRawBufferPointer, at index: Int) throws {
-        try database.check(sqlite3_bind_text64(handle, Int32(index), nonNull(bytes), sqlite3_uint64(bytes.count),
-                                               SQLITE_TRANSIENT, UInt8(SQLITE_UTF8)), sql: sql)
+        try check(sqlite3_bind_text64(handle, Int32(index), nonNull(bytes), sqlite3_uint64(bytes.count),
+                                               SQLITE_TRANSIENT, UInt8(SQLITE_UTF8)))
+    }
+
+    /// Binds text without copying it: the bytes must stay valid until the statement has been stepped
+    /// and are not read after that (the next bind of this index replaces them). For hot import paths.
+    public func bindTextNoCopy(_ bytes: UnsafeRawBufferPointer, at index: Int) throws {
+        try check(sqlite3_bind_text64(handle, Int32(index), nonNull(bytes), sqlite3_uint64(bytes.count),
+                                               nil, UInt8(SQLITE_UTF8)))
+    }
+
+    /// Binds a blob without copying it (same lifetime rule as `bindTextNoCopy`).
+    public func bindBlobNoCopy(_ bytes: UnsafeRawBufferPointer, at index: Int) throws {
+        try check(sqlite3_bind_blob64(handle, Int32(index), nonNull(bytes), sqlite3_uint64(bytes.count), nil))
+    }
+
+    /// Binds a constant string's bytes without copying them.
+    public func bindStatic(_ text: StaticString, at index: Int) throws {
+        try bindTextNoCopy(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount), at: index)
     }
 
     /// Steps once: true when a row is available, false when done.
@@ -135,8 +164,7 @@ public final class Statement {
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
         // The statement's own error, then reset so it can be reused.
-        let error = SQLiteError(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(database.handle),
-                                message: String(cString: sqlite3_errmsg(database.handle)), sql: sql)
+        let error = failure(rc)
         sqlite3_reset(handle)
         throw error
     }
@@ -161,6 +189,13 @@ public final class Statement {
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))
         guard let p, n > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: p, count: n)
+    }
+
+    /// The column's UTF-8 bytes, or nil when it is NULL (one call to SQLite fewer than `isNull` and
+    /// `textBytes`). Valid until the next step or reset.
+    public func optionalTextBytes(_ column: Int) -> UnsafeRawBufferPointer? {
+        guard let p = sqlite3_column_text(handle, Int32(column)) else { return nil }
+        return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, Int32(column))))
     }
 
     public func blob(_ column: Int) -> [UInt8] {
