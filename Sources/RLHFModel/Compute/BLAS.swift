@@ -1,0 +1,103 @@
+import COpenBLAS
+import Foundation
+
+/// Every matrix product goes through `cblas_sgemm` (row-major). Also fixes OpenBLAS's kernel choice on
+/// CPUs newer than the library: 0.3.21 does not know Sapphire/Emerald Rapids (family 6, model 207) and
+/// falls back to its SSE3 "Prescott" kernels, 5-6x slower than its AVX-512 ones on this machine. When the
+/// user has not chosen a core (`OPENBLAS_CORETYPE`) and the CPU has AVX-512 or AVX2+FMA, we re-run the
+/// library's own dynamic-architecture initialisation with the matching core, exactly what setting
+/// `OPENBLAS_CORETYPE` before start-up would have done.
+enum BLAS {
+    /// Done once, before the first product.
+    static let setUp: String = {
+        let name = selectKernels()
+        setThreadsNow(Parallel.defaultThreads)
+        return name
+    }()
+
+    /// The OpenBLAS kernel family in use (e.g. "SkylakeX").
+    static var coreName: String {
+        _ = setUp
+        return currentCoreName()
+    }
+
+    static func setThreads(_ n: Int) {
+        _ = setUp
+        setThreadsNow(n)
+    }
+
+    private static func setThreadsNow(_ n: Int) {
+        openblas_set_num_threads(Int32(n))
+    }
+
+    private static func currentCoreName() -> String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    private static func selectKernels() -> String {
+        let current = currentCoreName()
+        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil { return current }
+        let generic: Set<String> = ["Prescott", "Katmai", "Coppermine", "Northwood", "Banias", "Core2", "Penryn",
+                                    "Dunnington", "Nehalem", "Atom", "Unknown", "unknown"]
+        guard generic.contains(current) else { return current }
+        let flags = cpuFlags()
+        let wanted: String
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { wanted = "SkylakeX" }
+        else if flags.isSuperset(of: ["avx2", "fma"]) { wanted = "Haswell" }
+        else { return current }
+        guard let quit = symbol("gotoblas_dynamic_quit"), let initialise = symbol("gotoblas_dynamic_init") else {
+            return current
+        }
+        typealias VoidFunction = @convention(c) () -> Void
+        setenv("OPENBLAS_CORETYPE", wanted, 1)
+        unsafeBitCast(quit, to: VoidFunction.self)()
+        unsafeBitCast(initialise, to: VoidFunction.self)()
+        unsetenv("OPENBLAS_CORETYPE")
+        return currentCoreName()
+    }
+
+    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
+        #if os(Linux)
+        return dlsym(UnsafeMutableRawPointer(bitPattern: 0), name)   // RTLD_DEFAULT
+        #else
+        return dlsym(UnsafeMutableRawPointer(bitPattern: -2), name)
+        #endif
+    }
+
+    private static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        }
+        return []
+    }
+
+    /// C (M, N) = alpha * op(A) (M, K) @ op(B) (K, N) + beta * C, all row-major with leading dimensions.
+    @inline(__always)
+    static func gemm(transA: Bool = false, transB: Bool = false, M: Int, N: Int, K: Int, alpha: Float = 1,
+                     A: UnsafePointer<Float>, lda: Int, B: UnsafePointer<Float>, ldb: Int, beta: Float,
+                     C: UnsafeMutablePointer<Float>, ldc: Int) {
+        if M == 0 || N == 0 { return }
+        _ = setUp
+        if K == 0 {
+            // sgemm with K = 0 only scales C; keep that meaning without calling into the library.
+            for i in 0..<M { for j in 0..<N { C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j] } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
+    }
+
+    /// Runs `body` with OpenBLAS on one thread, for regions where our own workers each call sgemm on a
+    /// small problem (attention heads): two callers must not both hand work to the library's pool.
+    @inline(__always)
+    static func singleThreaded(_ body: () -> Void) {
+        _ = setUp
+        let threads = Parallel.threads
+        if threads > 1 { openblas_set_num_threads(1) }
+        body()
+        if threads > 1 { openblas_set_num_threads(Int32(threads)) }
+    }
+}

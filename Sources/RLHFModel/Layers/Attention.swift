@@ -1,0 +1,111 @@
+/// Causal multi-head self-attention (Vaswani et al. 2017) on the fused qkv projection, laid out as
+/// Hugging Face's c_attn output: qkv (B, T, 3C) = [q | k | v], head h at columns h*HS ..< (h+1)*HS of
+/// each part. Every product is an sgemm on strided views; each (sequence, head) is one job, so heads run
+/// in parallel with OpenBLAS on one thread inside. Sequence b only reads rows 0 ..< lengths[b]; rows past
+/// it get zero output (and zero gradient), so padding never leaks into anything.
+enum Attention {
+    /// out (B, T, C) = softmax(q k^T / sqrt(HS), causal) v per head; att (B, NH, T, T) keeps the
+    /// probabilities (row t holds columns 0...t, zeros after).
+    static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+                        qkv: UnsafePointer<Float>, lengths: [Int], B: Int, T: Int, C: Int, NH: Int) {
+        let HS = C / NH
+        let scale = 1 / Float(HS).squareRoot()
+        let o = SendablePointer(out), a = SendablePointer(att), q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
+        BLAS.singleThreaded {
+            Parallel.forEach(B * NH) { job in
+                let b = job / NH, h = job % NH
+                let len = lengths[b]
+                let qh = q.base + b * T * 3 * C + h * HS
+                let kh = qh + C, vh = qh + 2 * C
+                let ah = a.base + (b * NH + h) * T * T
+                let oh = o.base + b * T * C + h * HS
+                // preatt (len, len) = scale * q @ k^T; only the lower triangle is kept.
+                BLAS.gemm(transB: true, M: len, N: len, K: HS, alpha: scale, A: qh, lda: 3 * C, B: kh, ldb: 3 * C,
+                          beta: 0, C: ah, ldc: T)
+                for t in 0..<len { softmaxCausalRow(ah + t * T, t + 1, len) }
+                // out (len, HS) = att (len, len) @ v (len, HS)
+                BLAS.gemm(M: len, N: HS, K: len, A: ah, lda: T, B: vh, ldb: 3 * C, beta: 0, C: oh, ldc: C)
+                for t in len..<T { (oh + t * C).update(repeating: 0, count: HS) }
+            }
+        }
+    }
+
+    /// Softmax over row[0..<n] in place; row[n..<width] set to zero (the causal mask).
+    @inline(__always)
+    static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, _ width: Int) {
+        var vmax = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n { vmax = pointwiseMax(vmax, load8(row + i)); i += 8 }
+        var m = vmax.max()
+        while i < n { m = max(m, row[i]); i += 1 }
+        let vm = SIMD8<Float>(repeating: m)
+        var vsum = SIMD8<Float>()
+        i = 0
+        while i + 8 <= n {
+            let e = VectorMath.exp(load8(row + i) - vm)
+            store8(row + i, e)
+            vsum += e
+            i += 8
+        }
+        var sum = vsum.sum()
+        while i < n { let e = VectorMath.exp(row[i] - m); row[i] = e; sum += e; i += 1 }
+        let inv = 1 / sum
+        let vinv = SIMD8<Float>(repeating: inv)
+        i = 0
+        while i + 8 <= n { store8(row + i, load8(row + i) * vinv); i += 8 }
+        while i < n { row[i] *= inv; i += 1 }
+        if width > n { (row + n).update(repeating: 0, count: width - n) }
+    }
+
+    /// dqkv (B, T, 3C) = gradient of qkv (overwritten); scratch (B, NH, T, T) holds dpreatt.
+    static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                         dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
+                         lengths: [Int], B: Int, T: Int, C: Int, NH: Int) {
+        let HS = C / NH
+        let scale = 1 / Float(HS).squareRoot()
+        let dq = SendablePointer(dqkv), s = SendablePointer(scratch)
+        let dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
+        let q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
+        let a = SendablePointer(UnsafeMutablePointer(mutating: att))
+        BLAS.singleThreaded {
+            Parallel.forEach(B * NH) { job in
+                let b = job / NH, h = job % NH
+                let len = lengths[b]
+                let qh = q.base + b * T * 3 * C + h * HS
+                let kh = qh + C, vh = qh + 2 * C
+                let dqh = dq.base + b * T * 3 * C + h * HS
+                let dkh = dqh + C, dvh = dqh + 2 * C
+                let ah = a.base + (b * NH + h) * T * T
+                let dah = s.base + (b * NH + h) * T * T
+                let doh = dO.base + b * T * C + h * HS
+                // out = att @ v  =>  dv = att^T @ dout, datt = dout @ v^T
+                BLAS.gemm(transA: true, M: len, N: HS, K: len, A: ah, lda: T, B: doh, ldb: C, beta: 0, C: dvh, ldc: 3 * C)
+                BLAS.gemm(transB: true, M: len, N: len, K: HS, A: doh, lda: C, B: vh, ldb: 3 * C, beta: 0, C: dah, ldc: T)
+                // att = softmax(preatt)  =>  dpreatt[t, j] = att[t, j] (datt[t, j] - sum_k att[t, k] datt[t, k])
+                for t in 0..<len { softmaxBackwardRow(dah + t * T, ah + t * T, t + 1, len) }
+                // preatt = scale * q @ k^T  =>  dq = scale * dpreatt @ k, dk = scale * dpreatt^T @ q
+                BLAS.gemm(M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: kh, ldb: 3 * C, beta: 0,
+                          C: dqh, ldc: 3 * C)
+                BLAS.gemm(transA: true, M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: qh, ldb: 3 * C,
+                          beta: 0, C: dkh, ldc: 3 * C)
+                for t in len..<T {
+                    (dqh + t * 3 * C).update(repeating: 0, count: HS)
+                    (dkh + t * 3 * C).update(repeating: 0, count: HS)
+                    (dvh + t * 3 * C).update(repeating: 0, count: HS)
+                }
+            }
+        }
+    }
+
+    /// In place: datt[0..<n] becomes dpreatt; columns n..<width (masked) become zero.
+    @inline(__always)
+    static func softmaxBackwardRow(_ datt: UnsafeMutablePointer<Float>, _ att: UnsafePointer<Float>, _ n: Int,
+                                   _ width: Int) {
+        let dot = vectorDot(att, datt, n)
+        let vd = SIMD8<Float>(repeating: dot)
+        var i = 0
+        while i + 8 <= n { store8(datt + i, load8(att + i) * (load8(datt + i) - vd)); i += 8 }
+        while i < n { datt[i] = att[i] * (datt[i] - dot); i += 1 }
+        if width > n { (datt + n).update(repeating: 0, count: width - n) }
+    }
+}
