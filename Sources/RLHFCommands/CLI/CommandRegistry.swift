@@ -2,5 +2,6 @@
 public enum CommandRegistry {
     public static let all: [Command.Type] = [
         InitCommand.self,
+        BenchModelCommand.self,
     ]
 }

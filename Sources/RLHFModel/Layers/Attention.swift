@@ -8,24 +8,26 @@ enum Attention {
     /// probabilities (row t holds columns 0...t, zeros after).
     static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
                         qkv: UnsafePointer<Float>, lengths: [Int], B: Int, T: Int, C: Int, NH: Int) {
-        let HS = C / NH
-        let scale = 1 / Float(HS).squareRoot()
-        let o = SendablePointer(out), a = SendablePointer(att), q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
-        BLAS.singleThreaded {
-            Parallel.forEach(B * NH) { job in
-                let b = job / NH, h = job % NH
-                let len = lengths[b]
-                let qh = q.base + b * T * 3 * C + h * HS
-                let kh = qh + C, vh = qh + 2 * C
-                let ah = a.base + (b * NH + h) * T * T
-                let oh = o.base + b * T * C + h * HS
-                // preatt (len, len) = scale * q @ k^T; only the lower triangle is kept.
-                BLAS.gemm(transB: true, M: len, N: len, K: HS, alpha: scale, A: qh, lda: 3 * C, B: kh, ldb: 3 * C,
-                          beta: 0, C: ah, ldc: T)
-                for t in 0..<len { softmaxCausalRow(ah + t * T, t + 1, len) }
-                // out (len, HS) = att (len, len) @ v (len, HS)
-                BLAS.gemm(M: len, N: HS, K: len, A: ah, lda: T, B: vh, ldb: 3 * C, beta: 0, C: oh, ldc: C)
-                for t in len..<T { (oh + t * C).update(repeating: 0, count: HS) }
+        Profile.measure("attention.forward") {
+            let HS = C / NH
+            let scale = 1 / Float(HS).squareRoot()
+            let o = SendablePointer(out), a = SendablePointer(att), q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
+            BLAS.singleThreaded {
+                Parallel.forEach(B * NH) { job in
+                    let b = job / NH, h = job % NH
+                    let len = lengths[b]
+                    let qh = q.base + b * T * 3 * C + h * HS
+                    let kh = qh + C, vh = qh + 2 * C
+                    let ah = a.base + (b * NH + h) * T * T
+                    let oh = o.base + b * T * C + h * HS
+                    // preatt (len, len) = scale * q @ k^T; only the lower triangle is kept.
+                    BLAS.gemm(transB: true, M: len, N: len, K: HS, alpha: scale, A: qh, lda: 3 * C, B: kh, ldb: 3 * C,
+                              beta: 0, C: ah, ldc: T)
+                    for t in 0..<len { softmaxCausalRow(ah + t * T, t + 1, len) }
+                    // out (len, HS) = att (len, len) @ v (len, HS)
+                    BLAS.gemm(M: len, N: HS, K: len, A: ah, lda: T, B: vh, ldb: 3 * C, beta: 0, C: oh, ldc: C)
+                    for t in len..<T { (oh + t * C).update(repeating: 0, count: HS) }
+                }
             }
         }
     }
@@ -61,37 +63,39 @@ enum Attention {
     static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                          dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
                          lengths: [Int], B: Int, T: Int, C: Int, NH: Int) {
-        let HS = C / NH
-        let scale = 1 / Float(HS).squareRoot()
-        let dq = SendablePointer(dqkv), s = SendablePointer(scratch)
-        let dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
-        let q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
-        let a = SendablePointer(UnsafeMutablePointer(mutating: att))
-        BLAS.singleThreaded {
-            Parallel.forEach(B * NH) { job in
-                let b = job / NH, h = job % NH
-                let len = lengths[b]
-                let qh = q.base + b * T * 3 * C + h * HS
-                let kh = qh + C, vh = qh + 2 * C
-                let dqh = dq.base + b * T * 3 * C + h * HS
-                let dkh = dqh + C, dvh = dqh + 2 * C
-                let ah = a.base + (b * NH + h) * T * T
-                let dah = s.base + (b * NH + h) * T * T
-                let doh = dO.base + b * T * C + h * HS
-                // out = att @ v  =>  dv = att^T @ dout, datt = dout @ v^T
-                BLAS.gemm(transA: true, M: len, N: HS, K: len, A: ah, lda: T, B: doh, ldb: C, beta: 0, C: dvh, ldc: 3 * C)
-                BLAS.gemm(transB: true, M: len, N: len, K: HS, A: doh, lda: C, B: vh, ldb: 3 * C, beta: 0, C: dah, ldc: T)
-                // att = softmax(preatt)  =>  dpreatt[t, j] = att[t, j] (datt[t, j] - sum_k att[t, k] datt[t, k])
-                for t in 0..<len { softmaxBackwardRow(dah + t * T, ah + t * T, t + 1, len) }
-                // preatt = scale * q @ k^T  =>  dq = scale * dpreatt @ k, dk = scale * dpreatt^T @ q
-                BLAS.gemm(M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: kh, ldb: 3 * C, beta: 0,
-                          C: dqh, ldc: 3 * C)
-                BLAS.gemm(transA: true, M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: qh, ldb: 3 * C,
-                          beta: 0, C: dkh, ldc: 3 * C)
-                for t in len..<T {
-                    (dqh + t * 3 * C).update(repeating: 0, count: HS)
-                    (dkh + t * 3 * C).update(repeating: 0, count: HS)
-                    (dvh + t * 3 * C).update(repeating: 0, count: HS)
+        Profile.measure("attention.backward") {
+            let HS = C / NH
+            let scale = 1 / Float(HS).squareRoot()
+            let dq = SendablePointer(dqkv), s = SendablePointer(scratch)
+            let dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
+            let q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
+            let a = SendablePointer(UnsafeMutablePointer(mutating: att))
+            BLAS.singleThreaded {
+                Parallel.forEach(B * NH) { job in
+                    let b = job / NH, h = job % NH
+                    let len = lengths[b]
+                    let qh = q.base + b * T * 3 * C + h * HS
+                    let kh = qh + C, vh = qh + 2 * C
+                    let dqh = dq.base + b * T * 3 * C + h * HS
+                    let dkh = dqh + C, dvh = dqh + 2 * C
+                    let ah = a.base + (b * NH + h) * T * T
+                    let dah = s.base + (b * NH + h) * T * T
+                    let doh = dO.base + b * T * C + h * HS
+                    // out = att @ v  =>  dv = att^T @ dout, datt = dout @ v^T
+                    BLAS.gemm(transA: true, M: len, N: HS, K: len, A: ah, lda: T, B: doh, ldb: C, beta: 0, C: dvh, ldc: 3 * C)
+                    BLAS.gemm(transB: true, M: len, N: len, K: HS, A: doh, lda: C, B: vh, ldb: 3 * C, beta: 0, C: dah, ldc: T)
+                    // att = softmax(preatt)  =>  dpreatt[t, j] = att[t, j] (datt[t, j] - sum_k att[t, k] datt[t, k])
+                    for t in 0..<len { softmaxBackwardRow(dah + t * T, ah + t * T, t + 1, len) }
+                    // preatt = scale * q @ k^T  =>  dq = scale * dpreatt @ k, dk = scale * dpreatt^T @ q
+                    BLAS.gemm(M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: kh, ldb: 3 * C, beta: 0,
+                              C: dqh, ldc: 3 * C)
+                    BLAS.gemm(transA: true, M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: qh, ldb: 3 * C,
+                              beta: 0, C: dkh, ldc: 3 * C)
+                    for t in len..<T {
+                        (dqh + t * 3 * C).update(repeating: 0, count: HS)
+                        (dkh + t * 3 * C).update(repeating: 0, count: HS)
+                        (dvh + t * 3 * C).update(repeating: 0, count: HS)
+                    }
                 }
             }
         }

@@ -4,21 +4,23 @@ enum Encoder {
     /// out (B, T, C) = wte[tokens[b, t]] + wpe[t] for t < lengths[b], zero after.
     static func forward(out: UnsafeMutablePointer<Float>, tokens: [Int32], lengths: [Int],
                         wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
-        let o = SendablePointer(out)
-        let te = SendablePointer(UnsafeMutablePointer(mutating: wte)), pe = SendablePointer(UnsafeMutablePointer(mutating: wpe))
-        tokens.withUnsafeBufferPointer { ids in
-            let idp = SendablePointer(UnsafeMutablePointer(mutating: ids.baseAddress!))
-            Parallel.forRanges(B * T, minimum: max(1, 16_384 / max(C, 1))) { rows in
-                for row in rows {
-                    let b = row / T, t = row % T
-                    let dst = o.base + row * C
-                    if t < lengths[b] {
-                        let tokenRow = te.base + Int(idp.base[row]) * C, positionRow = pe.base + t * C
-                        var i = 0
-                        while i + 8 <= C { store8(dst + i, load8(tokenRow + i) + load8(positionRow + i)); i += 8 }
-                        while i < C { dst[i] = tokenRow[i] + positionRow[i]; i += 1 }
-                    } else {
-                        dst.update(repeating: 0, count: C)
+        Profile.measure("encoder.forward") {
+            let o = SendablePointer(out)
+            let te = SendablePointer(UnsafeMutablePointer(mutating: wte)), pe = SendablePointer(UnsafeMutablePointer(mutating: wpe))
+            tokens.withUnsafeBufferPointer { ids in
+                let idp = SendablePointer(UnsafeMutablePointer(mutating: ids.baseAddress!))
+                Parallel.forRanges(B * T, minimum: max(1, 16_384 / max(C, 1))) { rows in
+                    for row in rows {
+                        let b = row / T, t = row % T
+                        let dst = o.base + row * C
+                        if t < lengths[b] {
+                            let tokenRow = te.base + Int(idp.base[row]) * C, positionRow = pe.base + t * C
+                            var i = 0
+                            while i + 8 <= C { store8(dst + i, load8(tokenRow + i) + load8(positionRow + i)); i += 8 }
+                            while i < C { dst[i] = tokenRow[i] + positionRow[i]; i += 1 }
+                        } else {
+                            dst.update(repeating: 0, count: C)
+                        }
                     }
                 }
             }
@@ -29,11 +31,13 @@ enum Encoder {
     /// thread: a token that appears twice must be added in a fixed order, and this is B*T*C adds.
     static func backward(dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
                          dout: UnsafePointer<Float>, tokens: [Int32], lengths: [Int], B: Int, T: Int, C: Int) {
-        for b in 0..<B {
-            for t in 0..<lengths[b] {
-                let row = dout + (b * T + t) * C
-                vectorAdd(dwte + Int(tokens[b * T + t]) * C, row, C)
-                vectorAdd(dwpe + t * C, row, C)
+        Profile.measure("encoder.backward") {
+            for b in 0..<B {
+                for t in 0..<lengths[b] {
+                    let row = dout + (b * T + t) * C
+                    vectorAdd(dwte + Int(tokens[b * T + t]) * C, row, C)
+                    vectorAdd(dwpe + t * C, row, C)
+                }
             }
         }
     }

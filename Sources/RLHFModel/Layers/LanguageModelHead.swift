@@ -56,9 +56,12 @@ extension GPT2 {
         }
         let probabilities = head.probabilities!.pointer
         // logits (N, V) = hidden (N, C) @ wte^T (C, V)
-        BLAS.gemm(transB: true, M: N, N: V, K: C, A: hidden, lda: C, B: p.wte, ldb: C, beta: 0, C: probabilities, ldc: V)
+        Profile.measure("lmhead.logits") {
+            BLAS.gemm(transB: true, M: N, N: V, K: C, A: hidden, lda: C, B: p.wte, ldb: C, beta: 0, C: probabilities, ldc: V)
+        }
         var logProbabilities = [Float](repeating: 0, count: N)
         let probs = SendablePointer(probabilities)
+        Profile.measure("lmhead.softmax") {
         logProbabilities.withUnsafeMutableBufferPointer { out in
             let o = SendablePointer(out.baseAddress!)
             rowTargets.withUnsafeBufferPointer { ys in
@@ -69,6 +72,7 @@ extension GPT2 {
                     }
                 }
             }
+        }
         }
         for (i, row) in rows.enumerated() { result[row] = logProbabilities[i] }
         head.ready = true
@@ -104,6 +108,7 @@ extension GPT2 {
         guard N > 0 else { return }
         let dlogits = probabilitiesBuffer.pointer
         let d = SendablePointer(dlogits)
+        Profile.measure("lmhead.dlogits") {
         // logp = logit[y] - logsumexp(logits)  =>  dlogits = g * (onehot(y) - softmax)
         head.rows.withUnsafeBufferPointer { rowsBuffer in
             head.targets.withUnsafeBufferPointer { ys in
@@ -125,10 +130,12 @@ extension GPT2 {
                 }
             }
         }
+        }
         languageModelHead.ready = false   // the softmax is gone
         let hidden: UnsafePointer<Float> = head.allRows ? UnsafePointer(acts.lnf) : UnsafePointer(head.gathered!.pointer)
         let dwte = gradients.pointer + layout.offset(.tokenEmbedding)
         // logits = hidden @ wte^T  =>  dwte += dlogits^T @ hidden, dhidden = dlogits @ wte
+        Profile.measure("lmhead.backward.gemm") {
         BLAS.gemm(transA: true, M: V, N: C, K: N, A: dlogits, lda: V, B: hidden, ldb: C, beta: 1, C: dwte, ldc: C)
         if head.allRows {
             BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 1, C: dHidden, ldc: C)
@@ -136,6 +143,7 @@ extension GPT2 {
             let dGathered = FloatBuffer(count: N * C)
             BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 0, C: dGathered.pointer, ldc: C)
             for (i, row) in head.rows.enumerated() { vectorAdd(dHidden + row * C, dGathered.pointer + i * C, C) }
+        }
         }
     }
 }

@@ -5,22 +5,24 @@ enum Linear {
     /// out (N, OC) = [residual (N, OC) +] inp (N, IC) @ weight (IC, OC) + bias (OC).
     static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil, N: Int, IC: Int, OC: Int) {
-        let o = SendablePointer(out), b = SendablePointer(UnsafeMutablePointer(mutating: bias))
-        let res = residual.map { SendablePointer(UnsafeMutablePointer(mutating: $0)) }
-        Parallel.forRanges(N, minimum: max(1, 32_768 / max(OC, 1))) { rows in
-            for r in rows {
-                let row = o.base + r * OC
-                if let res {
-                    let src = res.base + r * OC
-                    var j = 0
-                    while j + 8 <= OC { store8(row + j, load8(src + j) + load8(b.base + j)); j += 8 }
-                    while j < OC { row[j] = src[j] + b.base[j]; j += 1 }
-                } else {
-                    row.update(from: b.base, count: OC)
+        Profile.measure("linear.forward") {
+            let o = SendablePointer(out), b = SendablePointer(UnsafeMutablePointer(mutating: bias))
+            let res = residual.map { SendablePointer(UnsafeMutablePointer(mutating: $0)) }
+            Parallel.forRanges(N, minimum: max(1, 32_768 / max(OC, 1))) { rows in
+                for r in rows {
+                    let row = o.base + r * OC
+                    if let res {
+                        let src = res.base + r * OC
+                        var j = 0
+                        while j + 8 <= OC { store8(row + j, load8(src + j) + load8(b.base + j)); j += 8 }
+                        while j < OC { row[j] = src[j] + b.base[j]; j += 1 }
+                    } else {
+                        row.update(from: b.base, count: OC)
+                    }
                 }
             }
+            BLAS.gemm(M: N, N: OC, K: IC, A: inp, lda: IC, B: weight, ldb: OC, beta: 1, C: out, ldc: OC)
         }
-        BLAS.gemm(M: N, N: OC, K: IC, A: inp, lda: IC, B: weight, ldb: OC, beta: 1, C: out, ldc: OC)
     }
 
     /// dinp (N, IC) = dout @ weight^T (overwritten, or added when `accumulateInput`);
@@ -28,12 +30,14 @@ enum Linear {
     static func backward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                          dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                          weight: UnsafePointer<Float>, N: Int, IC: Int, OC: Int, accumulateInput: Bool = false) {
-        if let dinp {
-            BLAS.gemm(transB: true, M: N, N: IC, K: OC, A: dout, lda: OC, B: weight, ldb: OC,
-                      beta: accumulateInput ? 1 : 0, C: dinp, ldc: IC)
+        Profile.measure("linear.backward") {
+            if let dinp {
+                BLAS.gemm(transB: true, M: N, N: IC, K: OC, A: dout, lda: OC, B: weight, ldb: OC,
+                          beta: accumulateInput ? 1 : 0, C: dinp, ldc: IC)
+            }
+            BLAS.gemm(transA: true, M: IC, N: OC, K: N, A: inp, lda: IC, B: dout, ldb: OC, beta: 1, C: dweight, ldc: OC)
+            if let dbias { biasBackward(dbias: dbias, dout: dout, N: N, OC: OC) }
         }
-        BLAS.gemm(transA: true, M: IC, N: OC, K: N, A: inp, lda: IC, B: dout, ldb: OC, beta: 1, C: dweight, ldc: OC)
-        if let dbias { biasBackward(dbias: dbias, dout: dout, N: N, OC: OC) }
     }
 
     /// dbias (OC) += sum over rows of dout (N, OC): fixed row chunks, partials added in chunk order.
