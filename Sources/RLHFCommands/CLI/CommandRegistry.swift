@@ -2,6 +2,7 @@
 public enum CommandRegistry {
     public static let all: [Command.Type] = [
         InitCommand.self,
+        LogprobsCommand.self,
         BenchModelCommand.self,
     ]
 }

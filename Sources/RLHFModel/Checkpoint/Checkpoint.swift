@@ -19,6 +19,10 @@ public struct Checkpoint {
     /// Loads and verifies a folder. `scalarHead`: nil keeps what the file has; true adds a zero head when
     /// the file has none (initialise it with `initializeScalarHead(seed:)`); false drops one.
     public static func load(from directory: String, scalarHead: Bool? = nil) throws(CheckpointError) -> Checkpoint {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .missingFile(path: directory)
+        }
         var manifestHash: String? = nil
         let manifestPath = directory + "/" + Manifest.fileName
         if fileExists(manifestPath) {
