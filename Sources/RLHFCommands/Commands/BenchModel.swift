@@ -22,6 +22,7 @@ struct BenchModelCommand: Command {
         .value("--batch", "N", "sequences per step (default 8)"),
         .value("--threads", "N", "threads for our kernels and OpenBLAS (default: all cores)"),
         .flag("--profile", "also print the time per kernel (stderr)"),
+        .flag("--kernels", "also time the element-wise kernels alone (one JSON line each)"),
     ]
 
     let configs: [String]
@@ -29,6 +30,7 @@ struct BenchModelCommand: Command {
     let batchSize: Int
     let threads: Int?
     let profile: Bool
+    let kernels: Bool
 
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
         let chosen = try arguments.choices("--config", ["tiny", "small", "gpt2"])
@@ -37,11 +39,18 @@ struct BenchModelCommand: Command {
         batchSize = try arguments.int("--batch", range: 1...1024) ?? 8
         threads = try arguments.int("--threads", range: 1...256)
         profile = arguments.flag("--profile")
+        kernels = arguments.flag("--kernels")
     }
 
     func run(_ context: CommandContext) throws {
         if let threads { Parallel.threads = threads }
         let sgemm = ComputeInfo.sgemmGFLOPS(M: 1024, N: 1024, K: 1024, repetitions: 20)
+        if kernels {
+            for figure in KernelBenchmark.run() {
+                try context.stdout.write("{\"kernel\":\"\(figure.kernel)\",\"threads\":\(Parallel.threads),\"unit\":\"\(figure.unit)\","
+                                         + "\"value\":\(JSONWriter.format((figure.value * 10).rounded() / 10))}\n")
+            }
+        }
         for name in configs {
             guard var config = GPT2Config.named(name) else { continue }
             // The anchor trains every config at its own context (gpt2 at 256), position table included.

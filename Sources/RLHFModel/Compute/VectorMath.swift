@@ -14,7 +14,7 @@ enum VectorMath {
     /// for underflow, which a softmax sum never notices).
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 88))
+        let x = lanesMin(lanesMax(x, SIMD8(repeating: -87)), SIMD8(repeating: 88))
         let t = x * log2e + shifter
         let n = t - shifter
         let r = (x - n * ln2High) - n * ln2Low        // |r| <= ln2 / 2
@@ -37,7 +37,7 @@ enum VectorMath {
     /// only near 0, where GELU multiplies it by x/2 anyway).
     @inline(__always)
     static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -9), upperBound: SIMD8(repeating: 9))
+        let x = lanesMin(lanesMax(x, SIMD8(repeating: -9)), SIMD8(repeating: 9))
         return 1 - 2 / (exp(x + x) + 1)
     }
 
@@ -48,4 +48,28 @@ enum VectorMath {
 
     @inline(__always)
     static func tanh(_ x: Float) -> Float { tanh(SIMD8(repeating: x))[0] }
+}
+
+// Lane-wise max and min written as lane loops: LLVM turns these into maxps/minps, while the standard
+// library's `pointwiseMax`, `clamped` and `.max()` are out-of-line generic calls that run lane by lane
+// (measured: GELU at 56 M/s with `clamped`).
+@inline(__always)
+func lanesMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    var r = SIMD8<Float>()
+    for i in 0..<8 { r[i] = a[i] > b[i] ? a[i] : b[i] }
+    return r
+}
+
+@inline(__always)
+func lanesMin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    var r = SIMD8<Float>()
+    for i in 0..<8 { r[i] = a[i] < b[i] ? a[i] : b[i] }
+    return r
+}
+
+@inline(__always)
+func horizontalMax(_ a: SIMD8<Float>) -> Float {
+    var m = a[0]
+    for i in 1..<8 { m = m > a[i] ? m : a[i] }
+    return m
 }

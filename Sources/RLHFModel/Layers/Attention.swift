@@ -37,8 +37,8 @@ enum Attention {
     static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, _ width: Int) {
         var vmax = SIMD8<Float>(repeating: -.infinity)
         var i = 0
-        while i + 8 <= n { vmax = pointwiseMax(vmax, load8(row + i)); i += 8 }
-        var m = vmax.max()
+        while i + 8 <= n { vmax = lanesMax(vmax, load8(row + i)); i += 8 }
+        var m = horizontalMax(vmax)
         while i < n { m = max(m, row[i]); i += 1 }
         let vm = SIMD8<Float>(repeating: m)
         var vsum = SIMD8<Float>()

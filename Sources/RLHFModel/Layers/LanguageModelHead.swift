@@ -153,9 +153,9 @@ extension GPT2 {
 func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ V: Int, target: Int) -> Float {
     var m0 = SIMD8<Float>(repeating: -.infinity), m1 = m0
     var j = 0
-    while j + 16 <= V { m0 = pointwiseMax(m0, load8(row + j)); m1 = pointwiseMax(m1, load8(row + j + 8)); j += 16 }
-    while j + 8 <= V { m0 = pointwiseMax(m0, load8(row + j)); j += 8 }
-    var m = pointwiseMax(m0, m1).max()
+    while j + 16 <= V { m0 = lanesMax(m0, load8(row + j)); m1 = lanesMax(m1, load8(row + j + 8)); j += 16 }
+    while j + 8 <= V { m0 = lanesMax(m0, load8(row + j)); j += 8 }
+    var m = horizontalMax(lanesMax(m0, m1))
     while j < V { m = max(m, row[j]); j += 1 }
     let logit = row[target]
     let vm = SIMD8<Float>(repeating: m)
