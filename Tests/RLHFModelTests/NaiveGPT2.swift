@@ -93,3 +93,28 @@ struct NaiveGPT2 {
         return (0..<h.count).reduce(b[b.startIndex]) { $0 + h[$1] * w[w.startIndex + $1] }
     }
 }
+
+extension NaiveGPT2 {
+    /// Causal attention of one layer over a (B, T, 3C) qkv, in double loops: (B, T, C), zero past lengths.
+    static func attention(_ qkv: [Double], lengths: [Int], B: Int, T: Int, C: Int, NH: Int) -> [Double] {
+        let HS = C / NH
+        var out = [Double](repeating: 0, count: B * T * C)
+        for b in 0..<B {
+            for h in 0..<NH {
+                for t in 0..<lengths[b] {
+                    let q = (b * T + t) * 3 * C + h * HS
+                    var scores = (0...t).map { s in
+                        (0..<HS).reduce(0.0) { $0 + qkv[q + $1] * qkv[(b * T + s) * 3 * C + C + h * HS + $1] } / Double(HS).squareRoot()
+                    }
+                    let m = scores.max()!
+                    scores = scores.map { exp($0 - m) }
+                    let z = scores.reduce(0, +)
+                    for s in 0...t {
+                        for d in 0..<HS { out[(b * T + t) * C + h * HS + d] += scores[s] / z * qkv[(b * T + s) * 3 * C + 2 * C + h * HS + d] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -67,3 +67,42 @@ import RLHFTestSupport
         Self.expectClose("linear dbias", db.array, expectedDb)
     }
 }
+
+extension NaiveReferenceTests {
+    /// Long sequences, so the query/key blocks of the attention kernel (64 rows) split and their edges
+    /// fall at every kind of place: lengths 150, 64, 65, 129, 1.
+    @Test func blockedAttentionMatchesLoopsAndFiniteDifferences() {
+        let lengths = [150, 64, 65, 129, 1]
+        let B = lengths.count, T = 150, C = 36, NH = 3
+        let qkv = GradientCheckTests.buffer(Fixtures.gaussians(B * T * 3 * C, seed: 24))
+        let out = FloatBuffer(count: B * T * C), att = FloatBuffer(count: B * NH * T * T)
+        Attention.forward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, lengths: lengths, B: B, T: T, C: C, NH: NH)
+        let expected = NaiveGPT2.attention(qkv.array.map(Double.init), lengths: lengths, B: B, T: T, C: C, NH: NH)
+        Self.expectClose("blocked attention output", out.array, expected)
+
+        var dout = Fixtures.gaussians(B * T * C, seed: 25)
+        for b in 0..<B { for t in lengths[b]..<T { for c in 0..<C { dout[(b * T + t) * C + c] = 0 } } }
+        let d = GradientCheckTests.buffer(dout)
+        let dqkv = FloatBuffer(count: B * T * 3 * C), scratch = FloatBuffer(count: B * NH * T * T)
+        Attention.backward(dqkv: dqkv.pointer, scratch: scratch.pointer, dout: d.pointer, qkv: qkv.pointer,
+                           att: att.pointer, lengths: lengths, B: B, T: T, C: C, NH: NH)
+        var random = SeededRandom(seed: 26)
+        var indices: [Int] = []
+        for b in 0..<B {
+            // Queries, keys and values on both sides of block edges, and the last real row.
+            for t in Set([0, 63, 64, 65, 127, 128, lengths[b] - 1]) where t < lengths[b] {
+                for _ in 0..<3 { indices.append((b * T + t) * 3 * C + random.nextInt(below: 3 * C)) }
+            }
+        }
+        let numeric = GradientCheckTests.numeric(qkv, indices: indices) {
+            Attention.forward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, lengths: lengths, B: B, T: T, C: C, NH: NH)
+            return GradientCheckTests.weightedSum(out, dout)
+        }
+        GradientCheckTests.expectClose("blocked attention dqkv", indices.map { dqkv[$0] }, numeric)
+        for b in 0..<B {
+            for t in lengths[b]..<T {
+                #expect((0..<3 * C).allSatisfy { dqkv[(b * T + t) * 3 * C + $0] == 0 }, "dqkv past length, b \(b) t \(t)")
+            }
+        }
+    }
+}

@@ -27,7 +27,7 @@ enum BLAS {
     }
 
     private static func setThreadsNow(_ n: Int) {
-        openblas_set_num_threads(Int32(n))
+        openblas_set_num_threads(Int32(splitProducts ? 1 : n))
     }
 
     private static func currentCoreName() -> String {
@@ -86,9 +86,36 @@ enum BLAS {
             for i in 0..<M { for j in 0..<N { C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j] } }
             return
         }
+        if splitProducts && Parallel.threads > 1 && M * N * K >= 1 << 18 && !inSingleThreadedRegion {
+            // Our own two-way split with OpenBLAS on one thread per worker.
+            let a = SendablePointer(UnsafeMutablePointer(mutating: A)), b = SendablePointer(UnsafeMutablePointer(mutating: B))
+            let c = SendablePointer(C)
+            let parts = Parallel.threads
+            let splitRows = M >= N
+            Parallel.forEach(parts) { part in
+                if splitRows {
+                    let r = Parallel.range(part, of: parts, total: M)
+                    let aPart = transA ? a.base + r.lowerBound : a.base + r.lowerBound * lda
+                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                Int32(r.count), Int32(N), Int32(K), alpha, aPart, Int32(lda), b.base, Int32(ldb), beta,
+                                c.base + r.lowerBound * ldc, Int32(ldc))
+                } else {
+                    let r = Parallel.range(part, of: parts, total: N)
+                    let bPart = transB ? b.base + r.lowerBound * ldb : b.base + r.lowerBound
+                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                Int32(M), Int32(r.count), Int32(K), alpha, a.base, Int32(lda), bPart, Int32(ldb), beta,
+                                c.base + r.lowerBound, Int32(ldc))
+                }
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
     }
+
+    /// Experimental: split products ourselves instead of OpenBLAS's threads (RLHF_SPLIT_GEMM=1).
+    static let splitProducts: Bool = ProcessInfo.processInfo.environment["RLHF_SPLIT_GEMM"] == "1"
+    nonisolated(unsafe) static var inSingleThreadedRegion = false
 
     /// Runs `body` with OpenBLAS on one thread, for regions where our own workers each call sgemm on a
     /// small problem (attention heads): two callers must not both hand work to the library's pool.
@@ -96,8 +123,10 @@ enum BLAS {
     static func singleThreaded(_ body: () -> Void) {
         _ = setUp
         let threads = Parallel.threads
-        if threads > 1 { openblas_set_num_threads(1) }
+        if threads > 1 && !splitProducts { openblas_set_num_threads(1) }
+        inSingleThreadedRegion = true
         body()
-        if threads > 1 { openblas_set_num_threads(Int32(threads)) }
+        inSingleThreadedRegion = false
+        if threads > 1 && !splitProducts { openblas_set_num_threads(Int32(threads)) }
     }
 }

@@ -1,11 +1,15 @@
 /// Causal multi-head self-attention (Vaswani et al. 2017) on the fused qkv projection, laid out as
 /// Hugging Face's c_attn output: qkv (B, T, 3C) = [q | k | v], head h at columns h*HS ..< (h+1)*HS of
 /// each part. Every product is an sgemm on strided views; each (sequence, head) is one job, so heads run
-/// in parallel with OpenBLAS on one thread inside. Sequence b only reads rows 0 ..< lengths[b]; rows past
-/// it get zero output (and zero gradient), so padding never leaks into anything.
+/// in parallel with OpenBLAS on one thread inside. Rows are taken in blocks of `block` queries, and a
+/// block only multiplies the keys it can see (columns 0 ..< block end), which skips most of the masked
+/// upper triangle. Sequence b only reads rows 0 ..< lengths[b]; rows past it get zero output and zero
+/// gradient, so padding never leaks into anything.
 enum Attention {
+    static let block = 64
+
     /// out (B, T, C) = softmax(q k^T / sqrt(HS), causal) v per head; att (B, NH, T, T) keeps the
-    /// probabilities (row t holds columns 0...t, zeros after).
+    /// probabilities (row t holds columns 0...t, zeros after, up to its block's end).
     static func forward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
                         qkv: UnsafePointer<Float>, lengths: [Int], B: Int, T: Int, C: Int, NH: Int) {
         Profile.measure("attention.forward") {
@@ -20,12 +24,18 @@ enum Attention {
                     let kh = qh + C, vh = qh + 2 * C
                     let ah = a.base + (b * NH + h) * T * T
                     let oh = o.base + b * T * C + h * HS
-                    // preatt (len, len) = scale * q @ k^T; only the lower triangle is kept.
-                    BLAS.gemm(transB: true, M: len, N: len, K: HS, alpha: scale, A: qh, lda: 3 * C, B: kh, ldb: 3 * C,
-                              beta: 0, C: ah, ldc: T)
-                    for t in 0..<len { softmaxCausalRow(ah + t * T, t + 1, len) }
-                    // out (len, HS) = att (len, len) @ v (len, HS)
-                    BLAS.gemm(M: len, N: HS, K: len, A: ah, lda: T, B: vh, ldb: 3 * C, beta: 0, C: oh, ldc: C)
+                    var r0 = 0
+                    while r0 < len {
+                        let r1 = min(len, r0 + block), rows = r1 - r0
+                        // preatt (rows, r1) = scale * q[r0..<r1] @ k[0..<r1]^T
+                        BLAS.gemm(transB: true, M: rows, N: r1, K: HS, alpha: scale, A: qh + r0 * 3 * C, lda: 3 * C,
+                                  B: kh, ldb: 3 * C, beta: 0, C: ah + r0 * T, ldc: T)
+                        for t in r0..<r1 { softmaxCausalRow(ah + t * T, t + 1, r1) }
+                        // out[r0..<r1] (rows, HS) = att[r0..<r1, 0..<r1] @ v[0..<r1]
+                        BLAS.gemm(M: rows, N: HS, K: r1, A: ah + r0 * T, lda: T, B: vh, ldb: 3 * C, beta: 0,
+                                  C: oh + r0 * C, ldc: C)
+                        r0 = r1
+                    }
                     for t in len..<T { (oh + t * C).update(repeating: 0, count: HS) }
                 }
             }
@@ -81,16 +91,32 @@ enum Attention {
                     let ah = a.base + (b * NH + h) * T * T
                     let dah = s.base + (b * NH + h) * T * T
                     let doh = dO.base + b * T * C + h * HS
-                    // out = att @ v  =>  dv = att^T @ dout, datt = dout @ v^T
-                    BLAS.gemm(transA: true, M: len, N: HS, K: len, A: ah, lda: T, B: doh, ldb: C, beta: 0, C: dvh, ldc: 3 * C)
-                    BLAS.gemm(transB: true, M: len, N: len, K: HS, A: doh, lda: C, B: vh, ldb: 3 * C, beta: 0, C: dah, ldc: T)
-                    // att = softmax(preatt)  =>  dpreatt[t, j] = att[t, j] (datt[t, j] - sum_k att[t, k] datt[t, k])
-                    for t in 0..<len { softmaxBackwardRow(dah + t * T, ah + t * T, t + 1, len) }
-                    // preatt = scale * q @ k^T  =>  dq = scale * dpreatt @ k, dk = scale * dpreatt^T @ q
-                    BLAS.gemm(M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: kh, ldb: 3 * C, beta: 0,
-                              C: dqh, ldc: 3 * C)
-                    BLAS.gemm(transA: true, M: len, N: HS, K: len, alpha: scale, A: dah, lda: T, B: qh, ldb: 3 * C,
-                              beta: 0, C: dkh, ldc: 3 * C)
+                    // Row blocks: datt, dpreatt and dq, which only need keys 0 ..< block end.
+                    var r0 = 0
+                    while r0 < len {
+                        let r1 = min(len, r0 + block), rows = r1 - r0
+                        // out = att @ v  =>  datt = dout @ v^T
+                        BLAS.gemm(transB: true, M: rows, N: r1, K: HS, A: doh + r0 * C, lda: C, B: vh, ldb: 3 * C,
+                                  beta: 0, C: dah + r0 * T, ldc: T)
+                        // att = softmax(preatt)  =>  dpreatt = att * (datt - sum(att * datt))
+                        for t in r0..<r1 { softmaxBackwardRow(dah + t * T, ah + t * T, t + 1, r1) }
+                        // preatt = scale * q @ k^T  =>  dq = scale * dpreatt @ k
+                        BLAS.gemm(M: rows, N: HS, K: r1, alpha: scale, A: dah + r0 * T, lda: T, B: kh, ldb: 3 * C,
+                                  beta: 0, C: dqh + r0 * 3 * C, ldc: 3 * C)
+                        r0 = r1
+                    }
+                    // Column blocks: key j is seen by queries j ..< len only.
+                    var j0 = 0
+                    while j0 < len {
+                        let j1 = min(len, j0 + block), columns = j1 - j0, seen = len - j0
+                        // dv[j0..<j1] = att[j0..<len, j0..<j1]^T @ dout[j0..<len]
+                        BLAS.gemm(transA: true, M: columns, N: HS, K: seen, A: ah + j0 * T + j0, lda: T,
+                                  B: doh + j0 * C, ldb: C, beta: 0, C: dvh + j0 * 3 * C, ldc: 3 * C)
+                        // dk[j0..<j1] = scale * dpreatt[j0..<len, j0..<j1]^T @ q[j0..<len]
+                        BLAS.gemm(transA: true, M: columns, N: HS, K: seen, alpha: scale, A: dah + j0 * T + j0, lda: T,
+                                  B: qh + j0 * 3 * C, ldb: 3 * C, beta: 0, C: dkh + j0 * 3 * C, ldc: 3 * C)
+                        j0 = j1
+                    }
                     for t in len..<T {
                         (dqh + t * 3 * C).update(repeating: 0, count: HS)
                         (dkh + t * 3 * C).update(repeating: 0, count: HS)
