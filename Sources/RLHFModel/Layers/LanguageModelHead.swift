@@ -59,20 +59,8 @@ extension GPT2 {
         Profile.measure("lmhead.logits") {
             BLAS.gemm(transB: true, M: N, N: V, K: C, A: hidden, lda: C, B: p.wte, ldb: C, beta: 0, C: probabilities, ldc: V)
         }
-        var logProbabilities = [Float](repeating: 0, count: N)
-        let probs = SendablePointer(probabilities)
-        Profile.measure("lmhead.softmax") {
-        logProbabilities.withUnsafeMutableBufferPointer { out in
-            let o = SendablePointer(out.baseAddress!)
-            rowTargets.withUnsafeBufferPointer { ys in
-                let y = SendablePointer(UnsafeMutablePointer(mutating: ys.baseAddress!))
-                Parallel.forRanges(N, minimum: max(1, 32_768 / V)) { range in
-                    for i in range {
-                        o.base[i] = softmaxRow(probs.base + i * V, V, target: Int(y.base[i]))
-                    }
-                }
-            }
-        }
+        let logProbabilities = Profile.measure("lmhead.softmax") {
+            softmaxRows(probabilities, targets: rowTargets, V: V)
         }
         for (i, row) in rows.enumerated() { result[row] = logProbabilities[i] }
         head.ready = true
@@ -107,43 +95,54 @@ extension GPT2 {
         let N = head.rows.count, C = config.channels, V = config.vocabSize
         guard N > 0 else { return }
         let dlogits = probabilitiesBuffer.pointer
-        let d = SendablePointer(dlogits)
+        // logp = logit[y] - logsumexp(logits)  =>  dlogits = g * (onehot(y) - softmax), in place
         Profile.measure("lmhead.dlogits") {
-        // logp = logit[y] - logsumexp(logits)  =>  dlogits = g * (onehot(y) - softmax)
-        head.rows.withUnsafeBufferPointer { rowsBuffer in
-            head.targets.withUnsafeBufferPointer { ys in
-                dLogProbabilities.withUnsafeBufferPointer { gs in
-                    let r = SendablePointer(UnsafeMutablePointer(mutating: rowsBuffer.baseAddress!))
-                    let y = SendablePointer(UnsafeMutablePointer(mutating: ys.baseAddress!))
-                    let gp = SendablePointer(UnsafeMutablePointer(mutating: gs.baseAddress!))
-                    Parallel.forRanges(N, minimum: max(1, 32_768 / V)) { range in
-                        for i in range {
-                            let g = gp.base[r.base[i]]
-                            let row = d.base + i * V
-                            let vg = SIMD8<Float>(repeating: -g)
-                            var j = 0
-                            while j + 8 <= V { store8(row + j, load8(row + j) * vg); j += 8 }
-                            while j < V { row[j] *= -g; j += 1 }
-                            row[Int(y.base[i])] += g
-                        }
-                    }
-                }
-            }
-        }
+            let weights = head.rows.map { dLogProbabilities[$0] }
+            softmaxToLogitGradients(dlogits, targets: head.targets, weights: weights, V: V)
         }
         languageModelHead.ready = false   // the softmax is gone
         let hidden: UnsafePointer<Float> = head.allRows ? UnsafePointer(acts.lnf) : UnsafePointer(head.gathered!.pointer)
         let dwte = gradients.pointer + layout.offset(.tokenEmbedding)
         // logits = hidden @ wte^T  =>  dwte += dlogits^T @ hidden, dhidden = dlogits @ wte
         Profile.measure("lmhead.backward.gemm") {
-        BLAS.gemm(transA: true, M: V, N: C, K: N, A: dlogits, lda: V, B: hidden, ldb: C, beta: 1, C: dwte, ldc: C)
-        if head.allRows {
-            BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 1, C: dHidden, ldc: C)
-        } else {
-            let dGathered = FloatBuffer(count: N * C)
-            BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 0, C: dGathered.pointer, ldc: C)
-            for (i, row) in head.rows.enumerated() { vectorAdd(dHidden + row * C, dGathered.pointer + i * C, C) }
+            BLAS.gemm(transA: true, M: V, N: C, K: N, A: dlogits, lda: V, B: hidden, ldb: C, beta: 1, C: dwte, ldc: C)
+            if head.allRows {
+                BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 1, C: dHidden, ldc: C)
+            } else {
+                let dGathered = FloatBuffer(count: N * C)
+                BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 0, C: dGathered.pointer, ldc: C)
+                for (i, row) in head.rows.enumerated() { vectorAdd(dHidden + row * C, dGathered.pointer + i * C, C) }
+            }
         }
+    }
+}
+
+/// Rows (N, V) of logits become their softmax, in parallel; returns log softmax at each row's target.
+func softmaxRows(_ logits: UnsafeMutablePointer<Float>, targets: [Int32], V: Int) -> [Float] {
+    let N = targets.count
+    var out = [Float](repeating: 0, count: N)
+    let l = SendablePointer(logits)
+    out.withUnsafeMutableBufferPointer { buffer in
+        let o = SendablePointer(buffer.baseAddress!)
+        Parallel.forRanges(N, minimum: max(1, 32_768 / V)) { range in
+            for i in range { o.base[i] = softmaxRow(l.base + i * V, V, target: Int(targets[i])) }
+        }
+    }
+    return out
+}
+
+/// In place: softmax rows (N, V) become g * (onehot(target) - softmax), g = weights[row].
+func softmaxToLogitGradients(_ rows: UnsafeMutablePointer<Float>, targets: [Int32], weights: [Float], V: Int) {
+    let d = SendablePointer(rows)
+    Parallel.forRanges(targets.count, minimum: max(1, 32_768 / V)) { range in
+        for i in range {
+            let g = weights[i]
+            let row = d.base + i * V
+            let vg = SIMD8<Float>(repeating: -g)
+            var j = 0
+            while j + 8 <= V { store8(row + j, load8(row + j) * vg); j += 8 }
+            while j < V { row[j] *= -g; j += 1 }
+            row[Int(targets[i])] += g
         }
     }
 }
