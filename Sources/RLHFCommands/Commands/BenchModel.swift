@@ -44,7 +44,6 @@ struct BenchModelCommand: Command {
 
     func run(_ context: CommandContext) throws {
         if let threads { Parallel.threads = threads }
-        let sgemm = ComputeInfo.sgemmGFLOPS(M: 1024, N: 1024, K: 1024, repetitions: 20)
         if kernels {
             for figure in KernelBenchmark.run() {
                 try context.stdout.write("{\"kernel\":\"\(figure.kernel)\",\"threads\":\(Parallel.threads),\"unit\":\"\(figure.unit)\","
@@ -56,6 +55,8 @@ struct BenchModelCommand: Command {
             // The anchor trains every config at its own context (gpt2 at 256), position table included.
             let T = name == "tiny" ? 128 : 256
             config.contextLength = T
+            // Measured next to each config, so both figures see the same machine load.
+            let sgemm = ComputeInfo.sgemmGFLOPS(M: 1024, N: 1024, K: 1024, repetitions: 20)
             let line = try bench(name: name, config: config, T: T, sgemm: sgemm, context: context)
             try context.stdout.write(line + "\n")
             try context.stdout.flush()
