@@ -64,14 +64,15 @@ import RLHFTestSupport
         #expect(!naiveReport.passed, "averaging per micro-batch should differ: \(naiveReport)")
     }
 
-    static func train(steps: Int, seed: UInt64) throws -> (GPT2, AdamW) {
-        let model = try GPT2(config: Fixtures.odd, scalarHead: false)
+    static func train(steps: Int, seed: UInt64, config: GPT2Config = Fixtures.odd) throws -> (GPT2, AdamW) {
+        let model = try GPT2(config: config, scalarHead: false)
         model.initializeWeights(seed: seed)
         let optimizer = AdamW(layout: model.layout)
         var random = SeededRandom(seed: seed)
         for step in 0..<steps {
-            let lengths = (0..<3).map { _ in 1 + random.nextInt(below: Fixtures.T) }
-            let batch = Fixtures.batch(lengths: lengths, seed: random.next())
+            let T = min(config.contextLength, 80)
+            let lengths = (0..<3).map { _ in 1 + random.nextInt(below: T) }
+            let batch = Fixtures.batch(config, T: T, lengths: lengths, seed: random.next())
             try model.accumulateCrossEntropy([.nextToken(batch)])
             let norm = GradientClipping.globalNorm(model.gradients!)
             optimizer.update(parameters: model.parameters, gradients: model.gradients!,
@@ -93,10 +94,12 @@ import RLHFTestSupport
     @Test func threadCountDoesNotChangeBits() throws {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
+        // Wide enough that the products are split between workers and the kernels run in several chunks.
+        let config = GPT2Config(vocabSize: 300, contextLength: 80, layers: 2, heads: 3, channels: 96)
         Parallel.threads = 1
-        let (single, _) = try Self.train(steps: 3, seed: 42)
+        let (single, _) = try Self.train(steps: 3, seed: 42, config: config)
         Parallel.threads = 2
-        let (double, _) = try Self.train(steps: 3, seed: 42)
+        let (double, _) = try Self.train(steps: 3, seed: 42, config: config)
         #expect(single.parameters.array == double.parameters.array, "1 and 2 threads give different parameters")
     }
 

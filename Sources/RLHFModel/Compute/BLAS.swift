@@ -11,7 +11,10 @@ enum BLAS {
     /// Done once, before the first product.
     static let setUp: String = {
         let name = selectKernels()
-        setThreadsNow(Parallel.defaultThreads)
+        // OpenBLAS always runs on the calling thread; our workers split the products (see `split`). Its own
+        // pool would spin in sched_yield between calls, taking the cores from our element-wise kernels,
+        // and it threads the LM head's long products poorly (measured: 1.1x on 2 threads).
+        openblas_set_num_threads(1)
         return name
     }()
 
@@ -23,11 +26,6 @@ enum BLAS {
 
     static func setThreads(_ n: Int) {
         _ = setUp
-        setThreadsNow(n)
-    }
-
-    private static func setThreadsNow(_ n: Int) {
-        openblas_set_num_threads(Int32(splitProducts ? 1 : n))
     }
 
     private static func currentCoreName() -> String {
@@ -86,47 +84,60 @@ enum BLAS {
             for i in 0..<M { for j in 0..<N { C[i * ldc + j] = beta == 0 ? 0 : beta * C[i * ldc + j] } }
             return
         }
-        if splitProducts && Parallel.threads > 1 && M * N * K >= 1 << 18 && !inSingleThreadedRegion {
-            // Our own two-way split with OpenBLAS on one thread per worker.
-            let a = SendablePointer(UnsafeMutablePointer(mutating: A)), b = SendablePointer(UnsafeMutablePointer(mutating: B))
-            let c = SendablePointer(C)
-            let parts = Parallel.threads
-            let splitRows = M >= N
-            Parallel.forEach(parts) { part in
-                if splitRows {
-                    let r = Parallel.range(part, of: parts, total: M)
-                    let aPart = transA ? a.base + r.lowerBound : a.base + r.lowerBound * lda
-                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                Int32(r.count), Int32(N), Int32(K), alpha, aPart, Int32(lda), b.base, Int32(ldb), beta,
-                                c.base + r.lowerBound * ldc, Int32(ldc))
-                } else {
-                    let r = Parallel.range(part, of: parts, total: N)
-                    let bPart = transB ? b.base + r.lowerBound * ldb : b.base + r.lowerBound
-                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                Int32(M), Int32(r.count), Int32(K), alpha, a.base, Int32(lda), bPart, Int32(ldb), beta,
-                                c.base + r.lowerBound, Int32(ldc))
-                }
-            }
+        let workers = inSingleThreadedRegion ? 1 : Parallel.threads
+        if workers > 1 && M * N * K >= 1 << 18 && max(M, N) >= 64 {
+            split(transA: transA, transB: transB, M: M, N: N, K: K, alpha: alpha, A: A, lda: lda, B: B, ldb: ldb,
+                  beta: beta, C: C, ldc: ldc, parts: workers)
             return
         }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
     }
 
-    /// Experimental: split products ourselves instead of OpenBLAS's threads (RLHF_SPLIT_GEMM=1).
-    static let splitProducts: Bool = ProcessInfo.processInfo.environment["RLHF_SPLIT_GEMM"] == "1"
+    /// Our own split of one product over the workers, OpenBLAS running single-threaded in each: along
+    /// the columns of C when there are enough (each worker packs its own share of B), else along its rows.
+    /// Boundaries fall on multiples of 32 so no worker's share ends inside a micro-kernel tile. Every
+    /// element is the same K-ordered sum whichever worker computes it, so results do not depend on the
+    /// number of workers.
+    private static func split(transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float, A: UnsafePointer<Float>,
+                              lda: Int, B: UnsafePointer<Float>, ldb: Int, beta: Float, C: UnsafeMutablePointer<Float>,
+                              ldc: Int, parts: Int) {
+        let a = SendablePointer(UnsafeMutablePointer(mutating: A)), b = SendablePointer(UnsafeMutablePointer(mutating: B))
+        let c = SendablePointer(C)
+        let alongColumns = N >= 256 || N >= M
+        let total = alongColumns ? N : M
+        func boundary(_ part: Int) -> Int {
+            if part == 0 { return 0 }
+            if part == parts { return total }
+            return min(total, (total * part / parts + 16) / 32 * 32)
+        }
+        Parallel.forEach(parts) { part in
+            let begin = boundary(part), end = boundary(part + 1)
+            if end <= begin { return }
+            if alongColumns {
+                let bPart = transB ? b.base + begin * ldb : b.base + begin
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(M), Int32(end - begin), Int32(K), alpha, a.base, Int32(lda), bPart, Int32(ldb), beta,
+                            c.base + begin, Int32(ldc))
+            } else {
+                let aPart = transA ? a.base + begin : a.base + begin * lda
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(end - begin), Int32(N), Int32(K), alpha, aPart, Int32(lda), b.base, Int32(ldb), beta,
+                            c.base + begin * ldc, Int32(ldc))
+            }
+        }
+    }
+
+    /// Set while our workers each run their own small products (attention heads): no further split.
     nonisolated(unsafe) static var inSingleThreadedRegion = false
 
-    /// Runs `body` with OpenBLAS on one thread, for regions where our own workers each call sgemm on a
-    /// small problem (attention heads): two callers must not both hand work to the library's pool.
+    /// Runs `body`, whose workers each call sgemm on small problems (attention heads), without splitting
+    /// those products further.
     @inline(__always)
     static func singleThreaded(_ body: () -> Void) {
         _ = setUp
-        let threads = Parallel.threads
-        if threads > 1 && !splitProducts { openblas_set_num_threads(1) }
         inSingleThreadedRegion = true
         body()
         inSingleThreadedRegion = false
-        if threads > 1 && !splitProducts { openblas_set_num_threads(Int32(threads)) }
     }
 }

@@ -49,6 +49,25 @@ public enum KernelBenchmark {
             }
         }
         figures.append(Figure(kernel: "softmax.rows", unit: "M/s", value: Double(n / 50257 * 50257) / softmax / 1e6))
+        for (N, IC, OC) in [(1024, 128, 384), (1024, 512, 128), (2048, 768, 2304)] {
+            let inp = FloatBuffer(count: N * IC), weight = FloatBuffer(count: IC * OC), bias = FloatBuffer(count: OC)
+            let out = FloatBuffer(count: N * OC), residual = FloatBuffer(count: N * OC)
+            for i in 0..<inp.count { inp[i] = Float(i % 13) * 0.01 }
+            for i in 0..<weight.count { weight[i] = Float(i % 7) * 0.01 }
+            let flops = 2 * Double(N * IC * OC)
+            let raw = time { BLAS.gemm(M: N, N: OC, K: IC, A: inp.pointer, lda: IC, B: weight.pointer, ldb: OC, beta: 0, C: out.pointer, ldc: OC) }
+            let linear = time { Linear.forward(out: out.pointer, inp: inp.pointer, weight: weight.pointer, bias: bias.pointer, N: N, IC: IC, OC: OC) }
+            let withResidual = time { Linear.forward(out: out.pointer, inp: inp.pointer, weight: weight.pointer, bias: bias.pointer, residual: residual.pointer, N: N, IC: IC, OC: OC) }
+            let dinp = FloatBuffer(count: N * IC), dweight = FloatBuffer(count: IC * OC), dbias = FloatBuffer(count: OC)
+            let back = time { Linear.backward(dinp: dinp.pointer, dweight: dweight.pointer, dbias: dbias.pointer, dout: out.pointer, inp: inp.pointer, weight: weight.pointer, N: N, IC: IC, OC: OC) }
+            let biasOnly = time { Linear.biasBackward(dbias: dbias.pointer, dout: out.pointer, N: N, OC: OC) }
+            let shape = "\(N)x\(IC)x\(OC)"
+            figures.append(Figure(kernel: "sgemm \(shape)", unit: "GFLOP/s", value: flops / raw / 1e9))
+            figures.append(Figure(kernel: "linear.forward \(shape)", unit: "GFLOP/s", value: flops / linear / 1e9))
+            figures.append(Figure(kernel: "linear.forward+residual \(shape)", unit: "GFLOP/s", value: flops / withResidual / 1e9))
+            figures.append(Figure(kernel: "linear.backward \(shape)", unit: "GFLOP/s", value: 2 * flops / back / 1e9))
+            figures.append(Figure(kernel: "bias.backward \(shape)", unit: "ms", value: biasOnly * 1e3))
+        }
         let layout = ParameterLayout(config: .small, scalarHead: false)
         let params = FloatBuffer(count: layout.count), grads = FloatBuffer(count: layout.count)
         let adamw = AdamW(layout: layout)
