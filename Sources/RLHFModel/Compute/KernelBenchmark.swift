@@ -68,6 +68,17 @@ public enum KernelBenchmark {
             figures.append(Figure(kernel: "linear.backward \(shape)", unit: "GFLOP/s", value: 2 * flops / back / 1e9))
             figures.append(Figure(kernel: "bias.backward \(shape)", unit: "ms", value: biasOnly * 1e3))
         }
+        for (name, B, T, C, NH) in [("tiny", 8, 128, 128, 4), ("small", 8, 256, 384, 6), ("gpt2", 8, 256, 768, 12)] {
+            let qkv = FloatBuffer(count: B * T * 3 * C), out = FloatBuffer(count: B * T * C)
+            let att = FloatBuffer(count: B * NH * T * T), scratch = FloatBuffer(count: B * NH * T * T)
+            let dqkv = FloatBuffer(count: B * T * 3 * C)
+            for i in 0..<qkv.count { qkv[i] = Float(i % 17) * 0.05 - 0.4 }
+            let lengths = [Int](repeating: T, count: B)
+            let forward = time { Attention.forward(out: out.pointer, att: att.pointer, qkv: qkv.pointer, lengths: lengths, B: B, T: T, C: C, NH: NH) }
+            let backward = time { Attention.backward(dqkv: dqkv.pointer, scratch: scratch.pointer, dout: out.pointer, qkv: qkv.pointer, att: att.pointer, lengths: lengths, B: B, T: T, C: C, NH: NH) }
+            figures.append(Figure(kernel: "attention.forward \(name)", unit: "ms", value: forward * 1e3))
+            figures.append(Figure(kernel: "attention.backward \(name)", unit: "ms", value: backward * 1e3))
+        }
         let layout = ParameterLayout(config: .small, scalarHead: false)
         let params = FloatBuffer(count: layout.count), grads = FloatBuffer(count: layout.count)
         let adamw = AdamW(layout: layout)
