@@ -34,16 +34,27 @@ import Testing
         #expect(worst < 3e-7, "vector tanh: largest absolute error \(worst), tolerance 3e-7")
     }
 
-    @Test func geluMatchesTheFormula() {
-        var worst = 0.0
-        var x: Float = -10
-        while x <= 10 {
+    /// GELU and its derivative (computed through a sigmoid) against the tanh formula in double.
+    @Test func geluMatchesTheTanhFormula() {
+        var worst = 0.0, worstDerivative = 0.0
+        var x: Float = -12
+        while x <= 12 {
             let d = Double(x)
-            let exact = 0.5 * d * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
+            let k = (2 / Double.pi).squareRoot()
+            let th = Foundation.tanh(k * (d + 0.044715 * d * d * d))
+            let exact = 0.5 * d * (1 + th)
+            let exactDerivative = 0.5 * (1 + th) + 0.5 * d * (1 - th * th) * k * (1 + 3 * 0.044715 * d * d)
             let got = Double(GELU.value(SIMD8<Float>(repeating: x))[0])
+            let gotDerivative = Double(GELU.derivative(SIMD8<Float>(repeating: x))[0])
             worst = max(worst, abs(got - exact) / max(1, abs(exact)))
+            worstDerivative = max(worstDerivative, abs(gotDerivative - exactDerivative))
             x += 0.0131
         }
+        print("gelu: largest error \(worst), derivative \(worstDerivative), tolerance 1e-6")
         #expect(worst < 1e-6, "gelu: largest error \(worst) (relative above 1, absolute below), tolerance 1e-6")
+        #expect(worstDerivative < 1e-6, "gelu derivative: largest absolute error \(worstDerivative), tolerance 1e-6")
+        // Far tails stay finite: x for large x, (negative) zero within float range for very negative x.
+        #expect(abs(GELU.value(SIMD8<Float>(repeating: -1e6))[0]) < 1e-30 && GELU.value(SIMD8<Float>(repeating: 1e6))[0] == 1e6)
+        #expect(abs(GELU.derivative(SIMD8<Float>(repeating: -1e6))[0]) < 1e-12 && GELU.derivative(SIMD8<Float>(repeating: 1e6))[0] == 1)
     }
 }

@@ -24,10 +24,6 @@ enum BLAS {
         return currentCoreName()
     }
 
-    static func setThreads(_ n: Int) {
-        _ = setUp
-    }
-
     private static func currentCoreName() -> String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)

@@ -12,13 +12,11 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Threads used by our kernels and by OpenBLAS. Set it before work starts, from one thread.
+    /// Threads our kernels use (OpenBLAS itself always runs on the calling thread: BLAS.swift splits
+    /// products over these). Set it before work starts, from one thread.
     public static var threads: Int {
         get { configuredThreads }
-        set {
-            configuredThreads = max(1, newValue)
-            BLAS.setThreads(configuredThreads)
-        }
+        set { configuredThreads = max(1, newValue) }
     }
 
     /// Runs `body(chunk)` for every chunk in 0..<count, on all threads when there is more than one.
