@@ -79,6 +79,26 @@ public enum KernelBenchmark {
             figures.append(Figure(kernel: "attention.forward \(name)", unit: "ms", value: forward * 1e3))
             figures.append(Figure(kernel: "attention.backward \(name)", unit: "ms", value: backward * 1e3))
         }
+        // The products of one training step, by operand layout: N = no transpose, T = transposed.
+        let products: [(String, Bool, Bool, Int, Int, Int)] = [
+            ("small qkv forward NN", false, false, 2048, 1152, 384), ("small qkv dinp NT", false, true, 2048, 384, 1152),
+            ("small qkv dweight TN", true, false, 384, 1152, 2048), ("small qkv dweight^T TN", true, false, 1152, 384, 2048),
+            ("small fcproj forward NN", false, false, 2048, 384, 1536), ("small fcproj dinp NT", false, true, 2048, 1536, 384),
+            ("small fcproj dweight TN", true, false, 1536, 384, 2048), ("small fcproj dweight^T TN", true, false, 384, 1536, 2048),
+            ("small logits NT", false, true, 2048, 4096, 384), ("small dwte TN", true, false, 4096, 384, 2048),
+            ("small dwte^T TN", true, false, 384, 4096, 2048), ("small dhidden NN", false, false, 2048, 384, 4096),
+            ("small dhidden^T TT", true, true, 384, 2048, 4096),
+        ]
+        for (name, transA, transB, M, N, K) in products {
+            let a = FloatBuffer(count: M * K), b = FloatBuffer(count: K * N), c = FloatBuffer(count: M * N)
+            for i in 0..<a.count { a[i] = Float(i % 11) * 0.01 }
+            for i in 0..<b.count { b[i] = Float(i % 5) * 0.01 }
+            let seconds = time {
+                BLAS.gemm(transA: transA, transB: transB, M: M, N: N, K: K, A: a.pointer, lda: transA ? M : K,
+                          B: b.pointer, ldb: transB ? K : N, beta: 1, C: c.pointer, ldc: N)
+            }
+            figures.append(Figure(kernel: "sgemm \(name) \(M)x\(N)x\(K)", unit: "GFLOP/s", value: 2 * Double(M * N * K) / seconds / 1e9))
+        }
         let layout = ParameterLayout(config: .small, scalarHead: false)
         let params = FloatBuffer(count: layout.count), grads = FloatBuffer(count: layout.count)
         let adamw = AdamW(layout: layout)
