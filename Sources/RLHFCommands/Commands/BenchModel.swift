@@ -9,18 +9,20 @@ import RLHFModel
 struct BenchModelCommand: Command {
     static let name = "bench model"
     static let abstract = "Measure training tokens/s of the GPT-2 core (tiny, small, gpt2)"
-    static let usage = "rlhf bench model [--config tiny|small|gpt2 ...] [--iters N] [--batch N] [--threads N] [--profile]"
+    static let usage = "rlhf bench model [--config tiny|small|gpt2 ...] [--iters N] [--batch N] [--threads N] [--profile] [--kernels]"
     static let discussion = """
     Prints one JSON line per config: tokens/s (median, min, max over the timed steps after one warm-up
     step), model FLOPs per token (6N + 12 L C T, as the PyTorch anchor counts them), the achieved GFLOP/s,
-    the sgemm rate measured in the same run (n = 1024) and the fraction of it reached, and the peak
-    resident memory of the config's run.
+    the sgemm rate measured in the same run just before the config (n = 1024, split over the threads as
+    the model's products are) and the fraction of it reached, and the peak resident memory of the
+    config's run. Compare with the PyTorch anchor run beside it (../shared/bench/torch_gpt2.py --what
+    train), not with figures from another time: the machine is shared.
     """
     static let options: [OptionSpec] = [
         .repeating("--config", "NAME", "tiny, small or gpt2 (repeatable; default all three)"),
         .value("--iters", "N", "timed steps per config (default 5; 3 for gpt2)"),
         .value("--batch", "N", "sequences per step (default 8)"),
-        .value("--threads", "N", "threads for our kernels and OpenBLAS (default: all cores)"),
+        .value("--threads", "N", "threads (default: all cores); every product is split over them"),
         .flag("--profile", "also print the time per kernel (stderr)"),
         .flag("--kernels", "also time the element-wise kernels alone (one JSON line each)"),
     ]
