@@ -118,6 +118,8 @@ import RLHFTestSupport
             (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, 0, "shape"),
             (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8, "JSON"),
             (#"{"a":"#, 0, "JSON"),
+            ("", 0, "JSON"),
+            ("[1,2]", 0, "not a JSON object"),
         ]
         for (header, dataBytes, expected) in cases {
             let path = try Self.tensorFile(directory, header: header, dataBytes: dataBytes)

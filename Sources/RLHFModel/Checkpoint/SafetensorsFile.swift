@@ -56,7 +56,8 @@ public final class SafetensorsFile {
     private static func readFully(_ fd: Int32, _ bytes: inout [UInt8], at offset: Int, path: String) throws(CheckpointError) {
         let count = bytes.count
         let result: Int = bytes.withUnsafeMutableBytes { raw in
-            readFully(fd, raw.baseAddress!, count: count, at: offset)
+            guard let base = raw.baseAddress else { return 0 }   // nothing to read
+            return readFully(fd, base, count: count, at: offset)
         }
         try check(result, expected: count, path: path)
     }

@@ -98,8 +98,6 @@ enum BLAS {
     private static func split(transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float, A: UnsafePointer<Float>,
                               lda: Int, B: UnsafePointer<Float>, ldb: Int, beta: Float, C: UnsafeMutablePointer<Float>,
                               ldc: Int, parts: Int) {
-        let a = SendablePointer(UnsafeMutablePointer(mutating: A)), b = SendablePointer(UnsafeMutablePointer(mutating: B))
-        let c = SendablePointer(C)
         let alongColumns = N >= 256 || N >= M
         let total = alongColumns ? N : M
         func boundary(_ part: Int) -> Int {
@@ -111,17 +109,32 @@ enum BLAS {
             let begin = boundary(part), end = boundary(part + 1)
             if end <= begin { return }
             if alongColumns {
-                let bPart = transB ? b.base + begin * ldb : b.base + begin
+                let bPart = transB ? B + begin * ldb : B + begin
                 cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                            Int32(M), Int32(end - begin), Int32(K), alpha, a.base, Int32(lda), bPart, Int32(ldb), beta,
-                            c.base + begin, Int32(ldc))
+                            Int32(M), Int32(end - begin), Int32(K), alpha, A, Int32(lda), bPart, Int32(ldb), beta,
+                            C + begin, Int32(ldc))
             } else {
-                let aPart = transA ? a.base + begin : a.base + begin * lda
+                let aPart = transA ? A + begin : A + begin * lda
                 cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                            Int32(end - begin), Int32(N), Int32(K), alpha, aPart, Int32(lda), b.base, Int32(ldb), beta,
-                            c.base + begin * ldc, Int32(ldc))
+                            Int32(end - begin), Int32(N), Int32(K), alpha, aPart, Int32(lda), B, Int32(ldb), beta,
+                            C + begin * ldc, Int32(ldc))
             }
         }
+    }
+
+    /// Runs two independent products at once, each whole on its own worker (a backward pass's
+    /// dinput and dweight): unsplit shapes run nearer the sgemm peak than halves do, and the workers
+    /// do not meet in between. In order on one thread.
+    static func concurrently(_ first: () -> Void, _ second: () -> Void) {
+        _ = setUp
+        guard Parallel.threads > 1, !inSingleThreadedRegion else {
+            first()
+            second()
+            return
+        }
+        inSingleThreadedRegion = true
+        Parallel.forEach(2) { $0 == 0 ? first() : second() }
+        inSingleThreadedRegion = false
     }
 
     /// Set while our workers each run their own small products (attention heads): no further split.

@@ -43,10 +43,3 @@ public final class FloatBuffer: @unchecked Sendable {
         return UnsafeMutableBufferPointer(start: pointer + offset, count: count)
     }
 }
-
-/// A pointer that may cross into `DispatchQueue.concurrentPerform` workers. Every parallel kernel
-/// writes disjoint ranges, which is what makes this sound.
-struct SendablePointer<T>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<T>
-    init(_ base: UnsafeMutablePointer<T>) { self.base = base }
-}

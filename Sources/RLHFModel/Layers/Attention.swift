@@ -15,15 +15,14 @@ enum Attention {
         Profile.measure("attention.forward") {
             let HS = C / NH
             let scale = 1 / Float(HS).squareRoot()
-            let o = SendablePointer(out), a = SendablePointer(att), q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
             BLAS.singleThreaded {
                 Parallel.forEach(B * NH) { job in
                     let b = job / NH, h = job % NH
                     let len = lengths[b]
-                    let qh = q.base + b * T * 3 * C + h * HS
+                    let qh = qkv + b * T * 3 * C + h * HS
                     let kh = qh + C, vh = qh + 2 * C
-                    let ah = a.base + (b * NH + h) * T * T
-                    let oh = o.base + b * T * C + h * HS
+                    let ah = att + (b * NH + h) * T * T
+                    let oh = out + b * T * C + h * HS
                     var r0 = 0
                     while r0 < len {
                         let r1 = min(len, r0 + block), rows = r1 - r0
@@ -76,21 +75,17 @@ enum Attention {
         Profile.measure("attention.backward") {
             let HS = C / NH
             let scale = 1 / Float(HS).squareRoot()
-            let dq = SendablePointer(dqkv), s = SendablePointer(scratch)
-            let dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
-            let q = SendablePointer(UnsafeMutablePointer(mutating: qkv))
-            let a = SendablePointer(UnsafeMutablePointer(mutating: att))
             BLAS.singleThreaded {
                 Parallel.forEach(B * NH) { job in
                     let b = job / NH, h = job % NH
                     let len = lengths[b]
-                    let qh = q.base + b * T * 3 * C + h * HS
+                    let qh = qkv + b * T * 3 * C + h * HS
                     let kh = qh + C, vh = qh + 2 * C
-                    let dqh = dq.base + b * T * 3 * C + h * HS
+                    let dqh = dqkv + b * T * 3 * C + h * HS
                     let dkh = dqh + C, dvh = dqh + 2 * C
-                    let ah = a.base + (b * NH + h) * T * T
-                    let dah = s.base + (b * NH + h) * T * T
-                    let doh = dO.base + b * T * C + h * HS
+                    let ah = att + (b * NH + h) * T * T
+                    let dah = scratch + (b * NH + h) * T * T
+                    let doh = dout + b * T * C + h * HS
                     // Row blocks: datt, dpreatt and dq, which only need keys 0 ..< block end.
                     var r0 = 0
                     while r0 < len {

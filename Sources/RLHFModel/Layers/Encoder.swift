@@ -5,16 +5,13 @@ enum Encoder {
     static func forward(out: UnsafeMutablePointer<Float>, tokens: [Int32], lengths: [Int],
                         wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int) {
         Profile.measure("encoder.forward") {
-            let o = SendablePointer(out)
-            let te = SendablePointer(UnsafeMutablePointer(mutating: wte)), pe = SendablePointer(UnsafeMutablePointer(mutating: wpe))
             tokens.withUnsafeBufferPointer { ids in
-                let idp = SendablePointer(UnsafeMutablePointer(mutating: ids.baseAddress!))
                 Parallel.forRanges(B * T, minimum: max(1, 16_384 / max(C, 1))) { rows in
                     for row in rows {
                         let b = row / T, t = row % T
-                        let dst = o.base + row * C
+                        let dst = out + row * C
                         if t < lengths[b] {
-                            let tokenRow = te.base + Int(idp.base[row]) * C, positionRow = pe.base + t * C
+                            let tokenRow = wte + Int(ids[row]) * C, positionRow = wpe + t * C
                             var i = 0
                             while i + 8 <= C { store8(dst + i, load8(tokenRow + i) + load8(positionRow + i)); i += 8 }
                             while i < C { dst[i] = tokenRow[i] + positionRow[i]; i += 1 }

@@ -8,15 +8,14 @@ enum GELU {
     /// out (n) = gelu(inp); out may alias inp.
     static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
         Profile.measure("gelu.forward") {
-            let o = SendablePointer(out), x = SendablePointer(UnsafeMutablePointer(mutating: inp))
             Parallel.forRanges(n, minimum: 32_768) { range in
                 var i = range.lowerBound
                 while i + 8 <= range.upperBound {
-                    store8(o.base + i, value(load8(x.base + i)))
+                    store8(out + i, value(load8(inp + i)))
                     i += 8
                 }
                 while i < range.upperBound {
-                    o.base[i] = value(SIMD8(repeating: x.base[i]))[0]
+                    out[i] = value(SIMD8(repeating: inp[i]))[0]
                     i += 1
                 }
             }
@@ -47,16 +46,14 @@ enum GELU {
     static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>,
                          n: Int) {
         Profile.measure("gelu.backward") {
-            let di = SendablePointer(dinp), x = SendablePointer(UnsafeMutablePointer(mutating: inp))
-            let dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
             Parallel.forRanges(n, minimum: 32_768) { range in
                 var i = range.lowerBound
                 while i + 8 <= range.upperBound {
-                    store8(di.base + i, load8(dO.base + i) * derivative(load8(x.base + i)))
+                    store8(dinp + i, load8(dout + i) * derivative(load8(inp + i)))
                     i += 8
                 }
                 while i < range.upperBound {
-                    di.base[i] = dO.base[i] * derivative(SIMD8(repeating: x.base[i]))[0]
+                    dinp[i] = dout[i] * derivative(SIMD8(repeating: inp[i]))[0]
                     i += 1
                 }
             }

@@ -57,7 +57,7 @@ extension GPT2 {
         let probabilities = head.probabilities!.pointer
         // logits (N, V) = hidden (N, C) @ wte^T (C, V)
         Profile.measure("lmhead.logits") {
-            BLAS.gemm(transB: true, M: N, N: V, K: C, A: hidden, lda: C, B: p.wte, ldb: C, beta: 0, C: probabilities, ldc: V)
+            BLAS.gemm(transB: true, M: N, N: V, K: C, A: hidden, lda: C, B: params.wte, ldb: C, beta: 0, C: probabilities, ldc: V)
         }
         let logProbabilities = Profile.measure("lmhead.softmax") {
             softmaxRows(probabilities, targets: rowTargets, V: V)
@@ -105,12 +105,18 @@ extension GPT2 {
         let dwte = gradients.pointer + layout.offset(.tokenEmbedding)
         // logits = hidden @ wte^T  =>  dwte += dlogits^T @ hidden, dhidden = dlogits @ wte
         Profile.measure("lmhead.backward.gemm") {
-            BLAS.gemm(transA: true, M: V, N: C, K: N, A: dlogits, lda: V, B: hidden, ldb: C, beta: 1, C: dwte, ldc: C)
-            if head.allRows {
-                BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 1, C: dHidden, ldc: C)
-            } else {
-                let dGathered = FloatBuffer(count: N * C)
-                BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: p.wte, ldb: C, beta: 0, C: dGathered.pointer, ldc: C)
+            let dGathered = head.allRows ? nil : FloatBuffer(count: N * C)
+            BLAS.concurrently({
+                BLAS.gemm(transA: true, M: V, N: C, K: N, A: dlogits, lda: V, B: hidden, ldb: C, beta: 1, C: dwte, ldc: C)
+            }, {
+                if let dGathered {
+                    BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: self.params.wte, ldb: C, beta: 0,
+                              C: dGathered.pointer, ldc: C)
+                } else {
+                    BLAS.gemm(M: N, N: C, K: V, A: dlogits, lda: V, B: self.params.wte, ldb: C, beta: 1, C: dHidden, ldc: C)
+                }
+            })
+            if let dGathered {
                 for (i, row) in head.rows.enumerated() { vectorAdd(dHidden + row * C, dGathered.pointer + i * C, C) }
             }
         }
@@ -121,11 +127,9 @@ extension GPT2 {
 func softmaxRows(_ logits: UnsafeMutablePointer<Float>, targets: [Int32], V: Int) -> [Float] {
     let N = targets.count
     var out = [Float](repeating: 0, count: N)
-    let l = SendablePointer(logits)
     out.withUnsafeMutableBufferPointer { buffer in
-        let o = SendablePointer(buffer.baseAddress!)
         Parallel.forRanges(N, minimum: max(1, 32_768 / V)) { range in
-            for i in range { o.base[i] = softmaxRow(l.base + i * V, V, target: Int(targets[i])) }
+            for i in range { buffer[i] = softmaxRow(logits + i * V, V, target: Int(targets[i])) }
         }
     }
     return out
@@ -133,11 +137,10 @@ func softmaxRows(_ logits: UnsafeMutablePointer<Float>, targets: [Int32], V: Int
 
 /// In place: softmax rows (N, V) become g * (onehot(target) - softmax), g = weights[row].
 func softmaxToLogitGradients(_ rows: UnsafeMutablePointer<Float>, targets: [Int32], weights: [Float], V: Int) {
-    let d = SendablePointer(rows)
     Parallel.forRanges(targets.count, minimum: max(1, 32_768 / V)) { range in
         for i in range {
             let g = weights[i]
-            let row = d.base + i * V
+            let row = rows + i * V
             let vg = SIMD8<Float>(repeating: -g)
             var j = 0
             while j + 8 <= V { store8(row + j, load8(row + j) * vg); j += 8 }
@@ -185,7 +188,7 @@ extension GPT2 {
         let N = acts.B * acts.T, C = config.channels, V = config.vocabSize
         var out = [Float](repeating: 0, count: N * V)
         out.withUnsafeMutableBufferPointer { buffer in
-            BLAS.gemm(transB: true, M: N, N: V, K: C, A: acts.lnf, lda: C, B: p.wte, ldb: C, beta: 0,
+            BLAS.gemm(transB: true, M: N, N: V, K: C, A: acts.lnf, lda: C, B: params.wte, ldb: C, beta: 0,
                       C: buffer.baseAddress!, ldc: V)
         }
         return out

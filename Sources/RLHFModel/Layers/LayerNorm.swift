@@ -6,14 +6,10 @@ enum LayerNorm {
                         rstd: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, N: Int, C: Int, eps: Float) {
         Profile.measure("layernorm.forward") {
-            let o = SendablePointer(out), m = SendablePointer(mean), s = SendablePointer(rstd)
-            let x = SendablePointer(UnsafeMutablePointer(mutating: inp))
-            let w = SendablePointer(UnsafeMutablePointer(mutating: weight))
-            let b = SendablePointer(UnsafeMutablePointer(mutating: bias))
             Parallel.forRanges(N, minimum: max(1, 16_384 / max(C, 1))) { rows in
                 for r in rows {
-                    forwardRow(out: o.base + r * C, mean: m.base + r, rstd: s.base + r, inp: x.base + r * C,
-                               weight: w.base, bias: b.base, C: C, eps: eps)
+                    forwardRow(out: out + r * C, mean: mean + r, rstd: rstd + r, inp: inp + r * C,
+                               weight: weight, bias: bias, C: C, eps: eps)
                 }
             }
         }
@@ -60,17 +56,11 @@ enum LayerNorm {
             // Each fixed row chunk sums its own dweight/dbias partial; partials are added in chunk order.
             let chunks = Parallel.chunkCount(N, minimum: max(1, 16_384 / max(C, 1)))
             let partials = FloatBuffer(count: chunks * 2 * C)
-            let pp = SendablePointer(partials.pointer)
-            let di = SendablePointer(dinp), dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
-            let x = SendablePointer(UnsafeMutablePointer(mutating: inp))
-            let w = SendablePointer(UnsafeMutablePointer(mutating: weight))
-            let m = SendablePointer(UnsafeMutablePointer(mutating: mean))
-            let s = SendablePointer(UnsafeMutablePointer(mutating: rstd))
             Parallel.forEach(chunks) { chunk in
-                let dw = pp.base + chunk * 2 * C, db = dw + C
+                let dw = partials.pointer + chunk * 2 * C, db = dw + C
                 for r in Parallel.range(chunk, of: chunks, total: N) {
-                    backwardRow(dinp: di.base + r * C, dweight: dw, dbias: db, dout: dO.base + r * C,
-                                inp: x.base + r * C, weight: w.base, mean: m.base[r], rstd: s.base[r], C: C)
+                    backwardRow(dinp: dinp + r * C, dweight: dw, dbias: db, dout: dout + r * C,
+                                inp: inp + r * C, weight: weight, mean: mean[r], rstd: rstd[r], C: C)
                 }
             }
             for chunk in 0..<chunks {

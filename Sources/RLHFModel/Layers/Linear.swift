@@ -6,18 +6,16 @@ enum Linear {
     static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil, N: Int, IC: Int, OC: Int) {
         Profile.measure("linear.forward") {
-            let o = SendablePointer(out), b = SendablePointer(UnsafeMutablePointer(mutating: bias))
-            let res = residual.map { SendablePointer(UnsafeMutablePointer(mutating: $0)) }
             Parallel.forRanges(N, minimum: max(1, 32_768 / max(OC, 1))) { rows in
                 for r in rows {
-                    let row = o.base + r * OC
-                    if let res {
-                        let src = res.base + r * OC
+                    let row = out + r * OC
+                    if let residual {
+                        let src = residual + r * OC
                         var j = 0
-                        while j + 8 <= OC { store8(row + j, load8(src + j) + load8(b.base + j)); j += 8 }
-                        while j < OC { row[j] = src[j] + b.base[j]; j += 1 }
+                        while j + 8 <= OC { store8(row + j, load8(src + j) + load8(bias + j)); j += 8 }
+                        while j < OC { row[j] = src[j] + bias[j]; j += 1 }
                     } else {
-                        row.update(from: b.base, count: OC)
+                        row.update(from: bias, count: OC)
                     }
                 }
             }
@@ -31,11 +29,19 @@ enum Linear {
                          dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                          weight: UnsafePointer<Float>, N: Int, IC: Int, OC: Int, accumulateInput: Bool = false) {
         Profile.measure("linear.backward") {
-            if let dinp {
-                BLAS.gemm(transB: true, M: N, N: IC, K: OC, A: dout, lda: OC, B: weight, ldb: OC,
-                          beta: accumulateInput ? 1 : 0, C: dinp, ldc: IC)
+            // out = inp @ weight  =>  dinp = dout @ weight^T, dweight += inp^T @ dout: independent, so one
+            // worker each.
+            let dweightProduct = {
+                BLAS.gemm(transA: true, M: IC, N: OC, K: N, A: inp, lda: IC, B: dout, ldb: OC, beta: 1, C: dweight, ldc: OC)
             }
-            BLAS.gemm(transA: true, M: IC, N: OC, K: N, A: inp, lda: IC, B: dout, ldb: OC, beta: 1, C: dweight, ldc: OC)
+            if let dinp {
+                BLAS.concurrently({
+                    BLAS.gemm(transB: true, M: N, N: IC, K: OC, A: dout, lda: OC, B: weight, ldb: OC,
+                              beta: accumulateInput ? 1 : 0, C: dinp, ldc: IC)
+                }, dweightProduct)
+            } else {
+                dweightProduct()
+            }
             if let dbias { biasBackward(dbias: dbias, dout: dout, N: N, OC: OC) }
         }
     }
@@ -48,9 +54,8 @@ enum Linear {
             return
         }
         let partials = FloatBuffer(count: chunks * OC)
-        let pp = SendablePointer(partials.pointer), dO = SendablePointer(UnsafeMutablePointer(mutating: dout))
         Parallel.forEach(chunks) { chunk in
-            addColumnSums(pp.base + chunk * OC, dO.base, rows: Parallel.range(chunk, of: chunks, total: N),
+            addColumnSums(partials.pointer + chunk * OC, dout, rows: Parallel.range(chunk, of: chunks, total: N),
                           n: OC, stride: OC)
         }
         for chunk in 0..<chunks { vectorAdd(dbias, partials.pointer + chunk * OC, OC) }

@@ -5,7 +5,7 @@ extension GPT2 {
     /// serialiser returned).
     public func scalars(at positions: [Int]) throws(ModelError) -> [Float] {
         guard let acts, let batch else { preconditionFailure("scalars before forward") }
-        guard let w = p.headw, let bias = p.headb else {
+        guard let w = params.headw, let bias = params.headb else {
             throw .missingHead("this model has no scalar head; build it with GPT2(config:scalarHead: true)")
         }
         guard positions.count == acts.B else {
@@ -26,7 +26,7 @@ extension GPT2 {
     /// The scalar head at every position: (B, T), zero past each sequence's length (PPO's values).
     public func scalarsAtEveryPosition() throws(ModelError) -> [Float] {
         guard let acts, let batch else { preconditionFailure("scalars before forward") }
-        guard let w = p.headw, let bias = p.headb else {
+        guard let w = params.headw, let bias = params.headb else {
             throw .missingHead("this model has no scalar head; build it with GPT2(config:scalarHead: true)")
         }
         let C = config.channels, T = acts.T
@@ -40,7 +40,7 @@ extension GPT2 {
     /// r = h . w + b  =>  dh += dr * w, dw += dr * h, db += dr; rows in (b, t) order.
     func scalarHeadBackward(_ dScalars: [Float], batch: TokenBatch, into dHidden: UnsafeMutablePointer<Float>,
                             gradients: FloatBuffer) {
-        guard let acts, let w = p.headw else { preconditionFailure("scalar-head gradients need a scalar head") }
+        guard let acts, let w = params.headw else { preconditionFailure("scalar-head gradients need a scalar head") }
         let C = config.channels, T = acts.T
         let dw = gradients.pointer + layout.offset(.scalarHeadWeight)
         let db = gradients.pointer + layout.offset(.scalarHeadBias)

@@ -46,56 +46,57 @@ extension GPT2 {
     public func backward(dHidden: UnsafeBufferPointer<Float>) {
         guard let acts else { preconditionFailure("backward before forward") }
         precondition(dHidden.count == acts.B * acts.T * config.channels, "dHidden must be (B, T, C)")
-        acts.dHidden.update(from: dHidden.baseAddress!, count: dHidden.count)
+        guard let source = dHidden.baseAddress else { return }
+        acts.dHidden.update(from: source, count: dHidden.count)
         backwardTrunk(gradients: allocateGradients())
     }
 
     /// From `acts.dHidden` down to the embeddings, one layer at a time in reverse.
     func backwardTrunk(gradients: FloatBuffer) {
-        guard let a = acts, let batch else { return }
-        let B = a.B, T = a.T, C = config.channels, L = config.layers, NH = config.heads, I = config.innerSize
+        guard let acts, let batch else { return }
+        let B = acts.B, T = acts.T, C = config.channels, L = config.layers, NH = config.heads, I = config.innerSize
         let BT = B * T
-        let p = self.p
-        let g = ParameterPointers(gradients, layout)
+        let params = self.params
+        let grads = ParameterPointers(gradients, layout)
 
         // hidden = layernorm(residual_L)
-        a.dResidual.update(repeating: 0, count: BT * C)
-        LayerNorm.backward(dinp: a.dResidual, dweight: g.lnfw, dbias: g.lnfb, dout: a.dHidden, inp: trunkOutput,
-                           weight: p.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: BT, C: C)
+        acts.dResidual.update(repeating: 0, count: BT * C)
+        LayerNorm.backward(dinp: acts.dResidual, dweight: grads.lnfw, dbias: grads.lnfb, dout: acts.dHidden, inp: trunkOutput,
+                           weight: params.lnfw, mean: acts.lnfMean, rstd: acts.lnfRstd, N: BT, C: C)
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let residual = l == 0 ? a.encoded : a.residual3 + (l - 1) * BT * C
-            let ln1 = a.ln1 + l * BT * C, ln1Mean = a.ln1Mean + l * BT, ln1Rstd = a.ln1Rstd + l * BT
-            let qkv = a.qkv + l * BT * 3 * C
-            let att = a.att + l * B * NH * T * T
-            let atty = a.atty + l * BT * C
-            let residual2 = a.residual2 + l * BT * C
-            let ln2 = a.ln2 + l * BT * C, ln2Mean = a.ln2Mean + l * BT, ln2Rstd = a.ln2Rstd + l * BT
-            let fch = a.fch + l * BT * I, fchGelu = a.fchGelu + l * BT * I
+            let residual = l == 0 ? acts.encoded : acts.residual3 + (l - 1) * BT * C
+            let ln1 = acts.ln1 + l * BT * C, ln1Mean = acts.ln1Mean + l * BT, ln1Rstd = acts.ln1Rstd + l * BT
+            let qkv = acts.qkv + l * BT * 3 * C
+            let att = acts.att + l * B * NH * T * T
+            let atty = acts.atty + l * BT * C
+            let residual2 = acts.residual2 + l * BT * C
+            let ln2 = acts.ln2 + l * BT * C, ln2Mean = acts.ln2Mean + l * BT, ln2Rstd = acts.ln2Rstd + l * BT
+            let fch = acts.fch + l * BT * I, fchGelu = acts.fchGelu + l * BT * I
 
             // residual3 = residual2 + fchGelu @ fcprojw + fcprojb; dResidual carries d residual3 = d residual2.
-            Linear.backward(dinp: a.dfch, dweight: g.fcprojw + l * I * C, dbias: g.fcprojb + l * C, dout: a.dResidual,
-                            inp: fchGelu, weight: p.fcprojw + l * I * C, N: BT, IC: I, OC: C)
+            Linear.backward(dinp: acts.dfch, dweight: grads.fcprojw + l * I * C, dbias: grads.fcprojb + l * C, dout: acts.dResidual,
+                            inp: fchGelu, weight: params.fcprojw + l * I * C, N: BT, IC: I, OC: C)
             // fchGelu = gelu(fch)
-            GELU.backward(dinp: a.dfch, inp: fch, dout: a.dfch, n: BT * I)
+            GELU.backward(dinp: acts.dfch, inp: fch, dout: acts.dfch, n: BT * I)
             // fch = ln2 @ fcw + fcb
-            Linear.backward(dinp: a.dScratchC, dweight: g.fcw + l * C * I, dbias: g.fcb + l * I, dout: a.dfch,
-                            inp: ln2, weight: p.fcw + l * C * I, N: BT, IC: C, OC: I)
+            Linear.backward(dinp: acts.dScratchC, dweight: grads.fcw + l * C * I, dbias: grads.fcb + l * I, dout: acts.dfch,
+                            inp: ln2, weight: params.fcw + l * C * I, N: BT, IC: C, OC: I)
             // ln2 = layernorm(residual2)
-            LayerNorm.backward(dinp: a.dResidual, dweight: g.ln2w + l * C, dbias: g.ln2b + l * C, dout: a.dScratchC,
-                               inp: residual2, weight: p.ln2w + l * C, mean: ln2Mean, rstd: ln2Rstd, N: BT, C: C)
+            LayerNorm.backward(dinp: acts.dResidual, dweight: grads.ln2w + l * C, dbias: grads.ln2b + l * C, dout: acts.dScratchC,
+                               inp: residual2, weight: params.ln2w + l * C, mean: ln2Mean, rstd: ln2Rstd, N: BT, C: C)
             // residual2 = residual + atty @ attprojw + attprojb
-            Linear.backward(dinp: a.dScratchC, dweight: g.attprojw + l * C * C, dbias: g.attprojb + l * C,
-                            dout: a.dResidual, inp: atty, weight: p.attprojw + l * C * C, N: BT, IC: C, OC: C)
-            Attention.backward(dqkv: a.dqkv, scratch: a.dAtt, dout: a.dScratchC, qkv: qkv, att: att,
+            Linear.backward(dinp: acts.dScratchC, dweight: grads.attprojw + l * C * C, dbias: grads.attprojb + l * C,
+                            dout: acts.dResidual, inp: atty, weight: params.attprojw + l * C * C, N: BT, IC: C, OC: C)
+            Attention.backward(dqkv: acts.dqkv, scratch: acts.dAtt, dout: acts.dScratchC, qkv: qkv, att: att,
                                lengths: batch.lengths, B: B, T: T, C: C, NH: NH)
             // qkv = ln1 @ qkvw + qkvb
-            Linear.backward(dinp: a.dScratchC, dweight: g.qkvw + l * C * 3 * C, dbias: g.qkvb + l * 3 * C,
-                            dout: a.dqkv, inp: ln1, weight: p.qkvw + l * C * 3 * C, N: BT, IC: C, OC: 3 * C)
+            Linear.backward(dinp: acts.dScratchC, dweight: grads.qkvw + l * C * 3 * C, dbias: grads.qkvb + l * 3 * C,
+                            dout: acts.dqkv, inp: ln1, weight: params.qkvw + l * C * 3 * C, N: BT, IC: C, OC: 3 * C)
             // ln1 = layernorm(residual)
-            LayerNorm.backward(dinp: a.dResidual, dweight: g.ln1w + l * C, dbias: g.ln1b + l * C, dout: a.dScratchC,
-                               inp: residual, weight: p.ln1w + l * C, mean: ln1Mean, rstd: ln1Rstd, N: BT, C: C)
+            LayerNorm.backward(dinp: acts.dResidual, dweight: grads.ln1w + l * C, dbias: grads.ln1b + l * C, dout: acts.dScratchC,
+                               inp: residual, weight: params.ln1w + l * C, mean: ln1Mean, rstd: ln1Rstd, N: BT, C: C)
         }
-        Encoder.backward(dwte: g.wte, dwpe: g.wpe, dout: a.dResidual, tokens: batch.tokens, lengths: batch.lengths,
+        Encoder.backward(dwte: grads.wte, dwpe: grads.wpe, dout: acts.dResidual, tokens: batch.tokens, lengths: batch.lengths,
                          B: B, T: T, C: C)
     }
 }

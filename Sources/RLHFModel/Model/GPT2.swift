@@ -29,7 +29,7 @@ public final class GPT2 {
     public var hasScalarHead: Bool { layout.hasScalarHead }
 
     /// Pointer views of the parameters.
-    var p: ParameterPointers { ParameterPointers(parameters, layout) }
+    var params: ParameterPointers { ParameterPointers(parameters, layout) }
 
     /// The float view of one parameter tensor (or of its gradient).
     public func view(_ tensor: ParameterTensor, gradient: Bool = false) -> UnsafeMutableBufferPointer<Float> {
@@ -81,41 +81,41 @@ public final class GPT2 {
         let B = batch.batchSize, T = batch.sequenceLength
         let C = config.channels, L = config.layers, NH = config.heads, I = config.innerSize
         let BT = B * T
-        let a = activations(B: B, T: T)
-        let p = self.p
+        let acts = activations(B: B, T: T)
+        let params = self.params
         let eps = config.layerNormEpsilon
         self.batch = batch
         languageModelHead.invalidate()
 
-        Encoder.forward(out: a.encoded, tokens: batch.tokens, lengths: batch.lengths, wte: p.wte, wpe: p.wpe,
+        Encoder.forward(out: acts.encoded, tokens: batch.tokens, lengths: batch.lengths, wte: params.wte, wpe: params.wpe,
                         B: B, T: T, C: C)
-        var residual = a.encoded
+        var residual = acts.encoded
         for l in 0..<L {
-            let ln1 = a.ln1 + l * BT * C, ln1Mean = a.ln1Mean + l * BT, ln1Rstd = a.ln1Rstd + l * BT
-            let qkv = a.qkv + l * BT * 3 * C
-            let att = a.att + l * B * NH * T * T
-            let atty = a.atty + l * BT * C
-            let residual2 = a.residual2 + l * BT * C
-            let ln2 = a.ln2 + l * BT * C, ln2Mean = a.ln2Mean + l * BT, ln2Rstd = a.ln2Rstd + l * BT
-            let fch = a.fch + l * BT * I, fchGelu = a.fchGelu + l * BT * I
-            let residual3 = a.residual3 + l * BT * C
+            let ln1 = acts.ln1 + l * BT * C, ln1Mean = acts.ln1Mean + l * BT, ln1Rstd = acts.ln1Rstd + l * BT
+            let qkv = acts.qkv + l * BT * 3 * C
+            let att = acts.att + l * B * NH * T * T
+            let atty = acts.atty + l * BT * C
+            let residual2 = acts.residual2 + l * BT * C
+            let ln2 = acts.ln2 + l * BT * C, ln2Mean = acts.ln2Mean + l * BT, ln2Rstd = acts.ln2Rstd + l * BT
+            let fch = acts.fch + l * BT * I, fchGelu = acts.fchGelu + l * BT * I
+            let residual3 = acts.residual3 + l * BT * C
 
-            LayerNorm.forward(out: ln1, mean: ln1Mean, rstd: ln1Rstd, inp: residual, weight: p.ln1w + l * C,
-                              bias: p.ln1b + l * C, N: BT, C: C, eps: eps)
-            Linear.forward(out: qkv, inp: ln1, weight: p.qkvw + l * C * 3 * C, bias: p.qkvb + l * 3 * C,
+            LayerNorm.forward(out: ln1, mean: ln1Mean, rstd: ln1Rstd, inp: residual, weight: params.ln1w + l * C,
+                              bias: params.ln1b + l * C, N: BT, C: C, eps: eps)
+            Linear.forward(out: qkv, inp: ln1, weight: params.qkvw + l * C * 3 * C, bias: params.qkvb + l * 3 * C,
                            N: BT, IC: C, OC: 3 * C)
             Attention.forward(out: atty, att: att, qkv: qkv, lengths: batch.lengths, B: B, T: T, C: C, NH: NH)
-            Linear.forward(out: residual2, inp: atty, weight: p.attprojw + l * C * C, bias: p.attprojb + l * C,
+            Linear.forward(out: residual2, inp: atty, weight: params.attprojw + l * C * C, bias: params.attprojb + l * C,
                            residual: residual, N: BT, IC: C, OC: C)
-            LayerNorm.forward(out: ln2, mean: ln2Mean, rstd: ln2Rstd, inp: residual2, weight: p.ln2w + l * C,
-                              bias: p.ln2b + l * C, N: BT, C: C, eps: eps)
-            Linear.forward(out: fch, inp: ln2, weight: p.fcw + l * C * I, bias: p.fcb + l * I, N: BT, IC: C, OC: I)
+            LayerNorm.forward(out: ln2, mean: ln2Mean, rstd: ln2Rstd, inp: residual2, weight: params.ln2w + l * C,
+                              bias: params.ln2b + l * C, N: BT, C: C, eps: eps)
+            Linear.forward(out: fch, inp: ln2, weight: params.fcw + l * C * I, bias: params.fcb + l * I, N: BT, IC: C, OC: I)
             GELU.forward(out: fchGelu, inp: fch, n: BT * I)
-            Linear.forward(out: residual3, inp: fchGelu, weight: p.fcprojw + l * I * C, bias: p.fcprojb + l * C,
+            Linear.forward(out: residual3, inp: fchGelu, weight: params.fcprojw + l * I * C, bias: params.fcprojb + l * C,
                            residual: residual2, N: BT, IC: I, OC: C)
             residual = residual3
         }
-        LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual, weight: p.lnfw, bias: p.lnfb,
+        LayerNorm.forward(out: acts.lnf, mean: acts.lnfMean, rstd: acts.lnfRstd, inp: residual, weight: params.lnfw, bias: params.lnfb,
                           N: BT, C: C, eps: eps)
     }
 

@@ -10,15 +10,14 @@ extension GPT2 {
     public func initializeWeights(seed: UInt64) {
         let residualStd = 0.02 / Double(2 * config.layers).squareRoot()
         let headStd = 1 / Double(config.channels + 1).squareRoot()
-        let base = SendablePointer(parameters.pointer)
         for (index, tensor) in layout.tensors.enumerated() {
             let std: Double
             switch tensor.kind {
             case .ln1Weight, .ln2Weight, .lnfWeight:
-                (base.base + tensor.offset).update(repeating: 1, count: tensor.count); continue
+                (parameters.pointer + tensor.offset).update(repeating: 1, count: tensor.count); continue
             case .ln1Bias, .ln2Bias, .lnfBias, .qkvBias, .attentionProjectionBias, .fcBias, .fcProjectionBias,
                  .scalarHeadBias:
-                (base.base + tensor.offset).update(repeating: 0, count: tensor.count); continue
+                (parameters.pointer + tensor.offset).update(repeating: 0, count: tensor.count); continue
             case .attentionProjectionWeight, .fcProjectionWeight: std = residualStd
             case .scalarHeadWeight: std = headStd
             default: std = 0.02
@@ -28,7 +27,7 @@ extension GPT2 {
             Parallel.forEach(chunks) { chunk in
                 var random = SeededRandom(seed: seed, stream: UInt64(index) << 32 | UInt64(chunk))
                 let begin = chunk * chunkSize, end = min(tensor.count, begin + chunkSize)
-                fillGaussian(base.base + tensor.offset + begin, end - begin, std: std, random: &random)
+                fillGaussian(parameters.pointer + tensor.offset + begin, end - begin, std: std, random: &random)
             }
         }
     }

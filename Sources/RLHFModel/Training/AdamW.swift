@@ -53,13 +53,11 @@ public final class AdamW {
         let bc2 = 1 - Foundation.pow(Double(c.beta2), Double(step))
         let stepSize = Float(Double(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        let pp = SendablePointer(parameters.pointer), gp = SendablePointer(gradients.pointer)
-        let mp = SendablePointer(m.pointer), vp = SendablePointer(v.pointer)
         for tensor in layout.tensors {
             let decay = c.decayAllTensors || tensor.isMatrix ? 1 - learningRate * c.weightDecay : 1
             let base = tensor.offset
             Parallel.forRanges(tensor.count, minimum: 65_536) { range in
-                AdamW.kernel(p: pp.base + base, g: gp.base + base, m: mp.base + base, v: vp.base + base,
+                AdamW.kernel(p: parameters.pointer + base, g: gradients.pointer + base, m: m.pointer + base, v: v.pointer + base,
                              range: range, decay: decay, gradientScale: gradientScale, beta1: c.beta1, beta2: c.beta2,
                              stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: c.epsilon)
             }
@@ -110,9 +108,7 @@ public enum GradientClipping {
         let n = gradients.count
         let chunks = Parallel.chunkCount(n, minimum: 1 << 18, maxChunks: 64)
         var partials = [Double](repeating: 0, count: chunks)
-        let g = SendablePointer(gradients.pointer)
         partials.withUnsafeMutableBufferPointer { out in
-            let o = SendablePointer(out.baseAddress!)
             Parallel.forEach(chunks) { chunk in
                 let range = Parallel.range(chunk, of: chunks, total: n)
                 var total: Double = 0
@@ -120,10 +116,10 @@ public enum GradientClipping {
                 // Float partial sums over 4096 elements keep float speed and double accuracy.
                 while i < range.upperBound {
                     let end = min(i + 4096, range.upperBound)
-                    total += Double(vectorDot(g.base + i, g.base + i, end - i))
+                    total += Double(vectorDot(gradients.pointer + i, gradients.pointer + i, end - i))
                     i = end
                 }
-                o.base[chunk] = total
+                out[chunk] = total
             }
         }
         return Float(partials.reduce(0, +).squareRoot())
