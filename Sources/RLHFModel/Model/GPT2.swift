@@ -5,6 +5,7 @@
 ///
 /// Use: `forward(batch)`, then read heads (`logProbabilities(targets:)`, `scalars(at:)`), then
 /// `zeroGradients()` once per step and `backward(HeadGradients(...))` per micro-batch.
+/// One computation at a time per process: every call already uses all cores (`Parallel.threads`).
 public final class GPT2 {
     public let config: GPT2Config
     public let layout: ParameterLayout
