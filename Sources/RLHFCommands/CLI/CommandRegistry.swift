@@ -18,9 +18,11 @@ public enum CommandRegistry {
         TokenizerTrainCommand.self,
         TokenizerEncodeCommand.self,
         TokenizerDecodeCommand.self,
+        LogprobsCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
         BenchTokenizerCommand.self,
         BenchLabelCommand.self,
+        BenchModelCommand.self,
     ]
 }

@@ -1,0 +1,55 @@
+import Dispatch
+import Foundation
+
+/// How our own kernels use the cores. Work is split into chunks whose boundaries depend only on the
+/// problem size, never on the thread count, and reductions add chunk partials in chunk order: the same
+/// data gives bit-identical results with 1 or 2 threads.
+public enum Parallel {
+    nonisolated(unsafe) private static var configuredThreads: Int = defaultThreads
+
+    static let defaultThreads: Int = {
+        if let text = ProcessInfo.processInfo.environment["RLHF_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Threads our kernels use (OpenBLAS itself always runs on the calling thread: BLAS.swift splits
+    /// products over these). Set it before work starts, from one thread.
+    public static var threads: Int {
+        get { configuredThreads }
+        set { configuredThreads = max(1, newValue) }
+    }
+
+    /// Runs `body(chunk)` for every chunk in 0..<count, on all threads when there is more than one.
+    @inline(__always)
+    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 || configuredThreads == 1 {
+            for i in 0..<count { body(i) }
+        } else {
+            // The kernels only hand workers disjoint ranges of raw buffers; Swift cannot see that.
+            withoutActuallyEscaping(body) { escapable in
+                nonisolated(unsafe) let work = escapable
+                DispatchQueue.concurrentPerform(iterations: count) { work($0) }
+            }
+        }
+    }
+
+    /// Fixed chunking of `total` items into at most `maxChunks` ranges of at least `minimum` items.
+    @inline(__always)
+    static func chunkCount(_ total: Int, minimum: Int, maxChunks: Int = 16) -> Int {
+        max(1, min(maxChunks, total / max(1, minimum)))
+    }
+
+    @inline(__always)
+    static func range(_ chunk: Int, of chunks: Int, total: Int) -> Range<Int> {
+        let begin = total * chunk / chunks
+        let end = total * (chunk + 1) / chunks
+        return begin..<end
+    }
+
+    /// Splits 0..<total into fixed chunks and runs them in parallel.
+    @inline(__always)
+    static func forRanges(_ total: Int, minimum: Int, _ body: (Range<Int>) -> Void) {
+        let chunks = chunkCount(total, minimum: minimum)
+        forEach(chunks) { body(range($0, of: chunks, total: total)) }
+    }
+}
