@@ -1,0 +1,67 @@
+import RLHFModel
+
+/// Running a reward model over sequences: each sequence's reward is the scalar head at its read position
+/// (the serialiser's end index), never at a position found by searching for a pad token.
+public enum RewardForward {
+    /// Sequences in chunks of at most `microBatch`, longest first (so each chunk pads little).
+    static func chunks(_ sequences: [[Int]], microBatch: Int) -> [[Int]] {
+        precondition(microBatch >= 1)
+        let order = sequences.indices.sorted { sequences[$0].count != sequences[$1].count
+            ? sequences[$0].count > sequences[$1].count : $0 < $1 }
+        return stride(from: 0, to: order.count, by: microBatch).map { Array(order[$0..<min(order.count, $0 + microBatch)]) }
+    }
+
+    /// Forward one chunk; returns its rewards in chunk order.
+    static func forward(_ model: GPT2, _ chunk: [Int], _ sequences: [[Int]], _ readPositions: [Int]) throws -> [Float] {
+        try model.forward(TokenBatch(sequences: chunk.map { sequences[$0] }))
+        return try model.scalars(at: chunk.map { readPositions[$0] })
+    }
+
+    /// Rewards of every sequence (forward only), in input order.
+    public static func rewards(model: GPT2, sequences: [[Int]], readPositions: [Int], microBatch: Int) throws -> [Float] {
+        var rewards = [Float](repeating: 0, count: sequences.count)
+        for chunk in chunks(sequences, microBatch: microBatch) {
+            for (i, r) in zip(chunk, try forward(model, chunk, sequences, readPositions)) { rewards[i] = r }
+        }
+        return rewards
+    }
+}
+
+/// One reward-model step's gradients: zeroes the model's gradients, runs every distinct sequence of the
+/// batch through the trunk, takes the objective over all judgements, and backpropagates d loss / d reward
+/// through the scalar head (`HeadGradients.scalars`). When the batch needs more than one micro-batch, the
+/// rewards of all of them must be known before any gradient is (a judgement may span two micro-batches),
+/// so every micro-batch but the last is run forward a second time for its backward pass: 2k - 1 forward
+/// passes for k micro-batches, and one when the batch fits.
+public enum RewardStep {
+    public struct Result: Sendable {
+        public var objective: RewardObjective.Result
+        public var rewards: [Double]
+        public var tokens: Int
+    }
+
+    public static func accumulate(model: GPT2, batch: RewardBatch, objective: RewardObjective,
+                                  logTieParameter: Double = 0, microBatch: Int) throws -> Result {
+        model.zeroGradients()
+        let chunks = RewardForward.chunks(batch.sequences, microBatch: microBatch)
+        var rewards = [Double](repeating: 0, count: batch.sequences.count)
+        for chunk in chunks {
+            for (i, r) in zip(chunk, try RewardForward.forward(model, chunk, batch.sequences, batch.readPositions)) {
+                rewards[i] = Double(r)
+            }
+        }
+        let result = objective.evaluate(rewards: rewards, comparisons: batch.comparisons, logTieParameter: logTieParameter)
+        // The last chunk's activations are still in the model: its backward comes first, without a new forward.
+        for (k, chunk) in chunks.enumerated().reversed() {
+            if k != chunks.count - 1 {
+                try model.forward(TokenBatch(sequences: chunk.map { batch.sequences[$0] }))
+            }
+            let gradients = chunk.map { Float(result.dRewards[$0]) }
+            if gradients.allSatisfy({ $0 == 0 }) { continue }
+            let T = model.batch?.sequenceLength ?? 0
+            model.backward(.scalars(at: chunk.map { batch.readPositions[$0] }, gradients: gradients,
+                                    batchSize: chunk.count, sequenceLength: T))
+        }
+        return Result(objective: result, rewards: rewards, tokens: batch.tokenCount)
+    }
+}
