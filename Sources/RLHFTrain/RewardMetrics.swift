@@ -16,7 +16,8 @@ public struct RewardEvaluation: Sendable, Equatable {
     public var expectedCalibrationError: Double
     /// Pearson correlation of reward with completion length (characters), over every scored completion.
     public var rewardLengthCorrelation: Double?
-    /// The length-only rules on the same pairs: "the longer reply wins", "the shorter reply wins".
+    /// The length-only rules on the same pairs: "the longer reply wins", "the shorter reply wins". A
+    /// rule cannot tell equal lengths apart, so it guesses there: such a pair counts one half.
     public var longerWinsAccuracy: Double
     public var shorterWinsAccuracy: Double
 
@@ -42,7 +43,8 @@ public enum RewardMetrics {
     }
 
     public static func evaluate(_ judged: [Judged]) -> RewardEvaluation {
-        var correct = 0, decided = 0, longer = 0, shorter = 0
+        var correct = 0, decided = 0
+        var longer = 0.0, shorter = 0.0
         var loss = 0.0, margin = 0.0
         var histogram = [Int](repeating: 0, count: RewardEvaluation.marginBins.count + 1)
         var tieDifferences: [Double] = []
@@ -62,6 +64,7 @@ public enum RewardMetrics {
             let rejectedLength = firstWins ? j.lengthSecond : j.lengthFirst
             if chosenLength > rejectedLength { longer += 1 }
             if chosenLength < rejectedLength { shorter += 1 }
+            if chosenLength == rejectedLength { longer += 0.5; shorter += 0.5 }
             let p = PreferenceLoss.sigmoid(j.rewardFirst - j.rewardSecond)
             let bin = min(9, Int(p * 10))
             binP[bin] += p
@@ -83,7 +86,7 @@ public enum RewardMetrics {
             tieMeanAbsoluteDifference: tieDifferences.isEmpty ? nil : tieDifferences.reduce(0, +) / Double(tieDifferences.count),
             meanLoss: loss / n, meanMargin: margin / n, marginHistogram: histogram, expectedCalibrationError: ece,
             rewardLengthCorrelation: pearson(rewards, lengths),
-            longerWinsAccuracy: Double(longer) / n, shorterWinsAccuracy: Double(shorter) / n)
+            longerWinsAccuracy: longer / n, shorterWinsAccuracy: shorter / n)
     }
 
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {

@@ -86,5 +86,11 @@ import RLHFCore
         #expect(e.marginHistogram.reduce(0, +) == 3)
         #expect(e.expectedCalibrationError > 0 && e.expectedCalibrationError < 1)
         #expect(RewardMetrics.pearson([1, 2, 3], [2, 4, 6])! > 0.999999)
+        // Equal lengths: the length-only rules cannot decide and count one half.
+        let equal = RewardMetrics.evaluate([
+            RewardMetrics.Judged(rewardFirst: 1, rewardSecond: 0, lengthFirst: 7, lengthSecond: 7, firstWins: true),
+            RewardMetrics.Judged(rewardFirst: 1, rewardSecond: 0, lengthFirst: 9, lengthSecond: 7, firstWins: true),
+        ])
+        #expect(equal.longerWinsAccuracy == 0.75 && equal.shorterWinsAccuracy == 0.25)
     }
 }

@@ -67,6 +67,11 @@ public struct Checkpoint {
         var used = Set<String>()
         for tensor in model.layout.tensors {
             if (tensor.kind == .scalarHeadWeight || tensor.kind == .scalarHeadBias) && !headFromFile { continue }
+            // A head without score.bias is transformers' bias-free score layer: bias 0 (see `writeTensors`).
+            if tensor.kind == .scalarHeadBias && file.header.entry("score.bias") == nil {
+                model.parameters[tensor.offset] = 0
+                continue
+            }
             guard let name = HuggingFaceNames.candidates(tensor).first(where: { file.header.entry($0) != nil }) else {
                 throw .missingTensor(path: file.path, name: HuggingFaceNames.name(tensor))
             }
@@ -136,7 +141,10 @@ public struct Checkpoint {
 
     private static func writeTensors(_ buffer: FloatBuffer, layout: ParameterLayout, prefix: String,
                                      to path: String) throws(CheckpointError) -> FileDigest {
-        let tensors = layout.tensors.map { tensor in
+        // A zero scalar-head bias is left out, so the file is exactly what transformers'
+        // GPT2ForSequenceClassification holds (its score layer has no bias); loading reads it as 0.
+        let written = layout.tensors.filter { $0.kind != .scalarHeadBias || buffer[$0.offset] != 0 }
+        let tensors = written.map { tensor in
             SafetensorsWriter.Tensor(name: prefix + HuggingFaceNames.name(tensor), shape: HuggingFaceNames.shape(tensor),
                                      floats: UnsafeBufferPointer(buffer.view(tensor.offset, tensor.count)))
         }
