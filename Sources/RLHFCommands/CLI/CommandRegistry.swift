@@ -19,6 +19,9 @@ public enum CommandRegistry {
         TokenizerEncodeCommand.self,
         TokenizerDecodeCommand.self,
         LogprobsCommand.self,
+        // Policy training (issue 10).
+        PretrainCommand.self,
+        SFTCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
         BenchTokenizerCommand.self,
