@@ -22,6 +22,10 @@ public enum CommandRegistry {
         // Policy training (issue 10).
         PretrainCommand.self,
         SFTCommand.self,
+        // Reward model (issue 11).
+        TrainRMCommand.self,
+        ScoreCommand.self,
+        BenchRMCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
         BenchTokenizerCommand.self,

@@ -65,22 +65,33 @@ extension RewardDataset {
         return order
     }
 
-    /// The batch of the listed groups.
-    public func batch(groups list: [Int]) -> RewardBatch {
+    /// One step's batch from micro-batches of groups, and the sequences (by index in the batch) of each
+    /// micro-batch's forward pass. A completion runs once even when a step draws its prompt twice (across
+    /// an epoch boundary); its judgements then count twice, as that prompt's do in any batched epoch.
+    public func batch(microBatches: [[Int]]) -> (batch: RewardBatch, chunks: [[Int]]) {
         var local: [Int: Int] = [:]
         var tokens: [[Int]] = [], positions: [Int] = []
         var comparisons: [RewardBatch.Comparison] = []
-        for g in list {
-            for s in groups[g].sequences where local[s] == nil {
-                local[s] = tokens.count
-                tokens.append(sequences[s].tokens)
-                positions.append(sequences[s].endIndex)
+        var chunks: [[Int]] = []
+        for micro in microBatches {
+            var chunk: [Int] = []
+            for g in micro {
+                for s in groups[g].sequences where local[s] == nil {
+                    local[s] = tokens.count
+                    chunk.append(tokens.count)
+                    tokens.append(sequences[s].tokens)
+                    positions.append(sequences[s].endIndex)
+                }
+                for c in groups[g].comparisons {
+                    comparisons.append(RewardBatch.Comparison(first: local[c.first]!, second: local[c.second]!,
+                                                              outcome: c.outcome, margin: c.margin))
+                }
             }
-            for c in groups[g].comparisons {
-                comparisons.append(RewardBatch.Comparison(first: local[c.first]!, second: local[c.second]!,
-                                                          outcome: c.outcome, margin: c.margin))
-            }
+            if !chunk.isEmpty { chunks.append(chunk) }
         }
-        return RewardBatch(sequences: tokens, readPositions: positions, comparisons: comparisons)
+        return (RewardBatch(sequences: tokens, readPositions: positions, comparisons: comparisons), chunks)
     }
+
+    /// The batch of the listed groups.
+    public func batch(groups list: [Int]) -> RewardBatch { batch(microBatches: [list]).batch }
 }

@@ -69,3 +69,20 @@ public enum RewardHeadError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension RewardHead {
+    /// A copy of a language model's trunk with a new scalar head, N(0, 1/(C+1)) and bias 0 (OpenAI's
+    /// lm-human-preferences and OpenRLHF). Built from the language model's parameters rather than by
+    /// loading its folder with a head, because the folder may carry AdamW moments without one.
+    public static func rewardModel(trunk language: GPT2, seed: UInt64) throws -> GPT2 {
+        let model = try GPT2(config: language.config, scalarHead: true)
+        let isHead = { (t: ParameterTensor) in t.kind == .scalarHeadWeight || t.kind == .scalarHeadBias }
+        for (from, to) in zip(language.layout.tensors.filter { !isHead($0) }, model.layout.tensors.filter { !isHead($0) }) {
+            precondition(from.kind == to.kind && from.count == to.count, "one config, one trunk layout")
+            let source = language.view(from), target = model.view(to)
+            for i in 0..<from.count { target[i] = source[i] }
+        }
+        model.initializeScalarHead(seed: seed)
+        return model
+    }
+}

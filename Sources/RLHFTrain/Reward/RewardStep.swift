@@ -40,10 +40,12 @@ public enum RewardStep {
         public var tokens: Int
     }
 
+    /// `microBatch`: at most this many sequences per forward pass, longest first; or `chunks`: the
+    /// sequences (by index) of each forward pass, as the trainer's micro-batches of prompts give them.
     public static func accumulate(model: GPT2, batch: RewardBatch, objective: RewardObjective,
-                                  logTieParameter: Double = 0, microBatch: Int) throws -> Result {
+                                  logTieParameter: Double = 0, microBatch: Int = .max, chunks given: [[Int]]? = nil) throws -> Result {
         model.zeroGradients()
-        let chunks = RewardForward.chunks(batch.sequences, microBatch: microBatch)
+        let chunks = given ?? RewardForward.chunks(batch.sequences, microBatch: microBatch)
         var rewards = [Double](repeating: 0, count: batch.sequences.count)
         for chunk in chunks {
             for (i, r) in zip(chunk, try RewardForward.forward(model, chunk, batch.sequences, batch.readPositions)) {
