@@ -59,8 +59,10 @@ public struct RewardTrainer {
     final class Run: TrainingObserver {
         var state: RewardRunState
         var earlyStopped = false
-        /// An intermediate checkpoint has been saved since the best weights were: it names them.
-        var bestReferenced = false
+        /// Best-weight folders this run wrote, and those a checkpoint's reward_state.json names (kept:
+        /// a resume from that checkpoint needs them).
+        var created: [String] = []
+        var referenced = Set<String>()
         let outer: RewardTrainingObserver?
 
         init(state: RewardRunState, outer: RewardTrainingObserver?) {
@@ -72,7 +74,7 @@ public struct RewardTrainer {
 
         func checkpointSaved(step: Int, directory: String, manifestSHA256: String) throws {
             try Data(state.json()).write(to: URL(fileURLWithPath: directory + "/" + RewardRunState.fileName))
-            bestReferenced = true
+            if let best = state.bestDirectory { referenced.insert(best) }
             try outer?.checkpointSaved(step: step, directory: directory, manifestSHA256: manifestSHA256)
         }
     }
@@ -186,26 +188,27 @@ public struct RewardTrainer {
             try Self.verifyNormalization(directory: out, expected: normalization)
         }
         try observer?.checkpointSaved(step: bestStep, directory: out, manifestSHA256: hash)
-        Self.removeBestCopies(checkpoints.intermediateDirectory)
+        for directory in run.created where !run.referenced.contains(directory) { try? FileManager.default.removeItem(atPath: directory) }
         return Outcome(status: .finished, step: outcome.step, bestStep: bestStep, earlyStopped: run.earlyStopped,
                        directory: out, manifestSHA256: hash, test: test, normalization: normalization, lastLoss: outcome.lastLoss)
     }
 
     /// The weights of a new best validation loss go to `best-STEP` beside the intermediate checkpoints
-    /// (the previous copy is removed unless a checkpoint saved since names it).
+    /// (the previous copy is removed unless a checkpoint names it).
     private func saveBest(model: GPT2, step: Int, loss: Double, run: Run, plan: CheckpointPlan) throws {
         let directory = plan.intermediateDirectory + "/best-\(step)"
         try FileManager.default.createDirectory(atPath: plan.intermediateDirectory, withIntermediateDirectories: true)
         try Checkpoint.save(model: model, to: directory, overwrite: true)
-        if let previous = run.state.bestDirectory, previous != directory, !run.bestReferenced {
+        if let previous = run.state.bestDirectory, previous != directory, run.created.contains(previous),
+           !run.referenced.contains(previous) {
             try? FileManager.default.removeItem(atPath: previous)
         }
+        if !run.created.contains(directory) { run.created.append(directory) }
         run.state.bestDirectory = directory
         run.state.bestStep = step
         run.state.bestLoss = loss
         run.state.bestLogTieParameter = run.state.logTieParameter
         run.state.evaluationsWithoutImprovement = 0
-        run.bestReferenced = false
     }
 
     /// Reloads the saved folder and checks its rewards on the normalisation samples still have mean 0
@@ -218,11 +221,6 @@ public struct RewardTrainer {
         guard abs(measured.mean) <= 1e-3, abs(measured.standardDeviation - 1) <= 1e-3 else {
             throw TrainingError.model(String(format: "\(directory): after reloading, the normalisation samples score mean %.5f and std %.5f instead of 0 and 1; the normalisation did not survive the save", measured.mean, measured.standardDeviation))
         }
-    }
-
-    static func removeBestCopies(_ directory: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where name.hasPrefix("best-") { try? FileManager.default.removeItem(atPath: directory + "/" + name) }
     }
 
     static func record(_ report: RewardReport, prefix: String, step: Int, _ metrics: MetricsSink) {
