@@ -82,3 +82,30 @@ public struct RewardObjective: Sendable, Equatable, Codable {
         return result
     }
 }
+
+extension RewardObjective {
+    /// Davidson's theta that maximises the likelihood of these judgements for fixed rewards: Newton's
+    /// method on the mean loss, which is convex in theta (d loss / d theta = mean(p_tie - [tie]),
+    /// d2 = mean(p_tie (1 - p_tie))). The trainer refits theta this way on the train judgements once the
+    /// weights are chosen, because the stochastic steps taken during training leave it jittering by the
+    /// noise of a batch's tie count.
+    public static func fitLogTieParameter(rewards: [Double], comparisons: [RewardBatch.Comparison], start: Double) -> Double {
+        var theta = start
+        guard comparisons.contains(where: { $0.outcome == .tie }), comparisons.contains(where: { $0.outcome != .tie }) else { return theta }
+        for _ in 0..<50 {
+            var g = 0.0, h = 0.0
+            for c in comparisons {
+                let dv = PreferenceLoss.davidson(firstMinusSecond: rewards[c.first] - rewards[c.second], logTieParameter: theta,
+                                                 outcome: c.outcome)
+                let pTie = c.outcome == .tie ? dv.dTheta + 1 : dv.dTheta
+                g += dv.dTheta
+                h += pTie * (1 - pTie)
+            }
+            guard h > 0 else { break }
+            let step = max(-1, min(1, g / h))
+            theta -= step
+            if abs(step) < 1e-12 { break }
+        }
+        return theta
+    }
+}

@@ -151,6 +151,17 @@ public struct RewardTrainer {
             model.parameters.pointer.update(from: best.parameters.pointer, count: model.parameters.count)
             logTieParameter = run.state.bestLogTieParameter ?? logTieParameter
         }
+        if objective.ties == .davidson {
+            // Theta at its maximum likelihood on the train judgements for the chosen weights.
+            let rewards = try RewardForward.rewards(model: model, sequences: train.sequences.map(\.tokens),
+                                                    readPositions: train.sequences.map(\.endIndex), microBatch: evalBatch)
+            let comparisons = train.groups.flatMap(\.comparisons).map {
+                RewardBatch.Comparison(first: $0.first, second: $0.second, outcome: $0.outcome)
+            }
+            logTieParameter = RewardObjective.fitLogTieParameter(rewards: rewards.map(Double.init), comparisons: comparisons,
+                                                                 start: logTieParameter)
+            metrics.record(step: outcome.step, name: "log_tie_parameter_fitted", value: logTieParameter)
+        }
         let bestStep = run.state.bestStep ?? outcome.step
         var test: RewardReport? = nil
         if !data.test.groups.isEmpty {
