@@ -77,9 +77,10 @@ extension Store {
                     WHERE r.kind = 'ranking' AND r.id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
                     """, chunk.map { .int($0) }) { result.append(Self.judgement($0)) }
             }
+            // SQLite sorts NULL first, so a ranking's pair (label id NULL) comes before a label on the same pair.
             return result.sorted {
-                ($0.pair.promptID, $0.pair.firstID, $0.pair.secondID, $0.labelID ?? Int64.max, $0.rankingID ?? Int64.max)
-                    < ($1.pair.promptID, $1.pair.firstID, $1.pair.secondID, $1.labelID ?? Int64.max, $1.rankingID ?? Int64.max)
+                ($0.pair.promptID, $0.pair.firstID, $0.pair.secondID, $0.labelID ?? Int64.min, $0.rankingID ?? Int64.min)
+                    < ($1.pair.promptID, $1.pair.firstID, $1.pair.secondID, $1.labelID ?? Int64.min, $1.rankingID ?? Int64.min)
             }
         }
     }

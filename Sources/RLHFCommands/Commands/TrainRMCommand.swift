@@ -144,7 +144,9 @@ struct TrainRMCommand: Command {
         let normalizing: RewardTrainer.Normalizing?
         if config.normalizationSamples > 0 {
             let policy = try Checkpoint.load(from: policyDirectory, scalarHead: false).model
-            let prompts = try store.prompts(splits: [.train]).map { tokenizer.encodeOrdinary($0.text) }
+            // The train judgements' prompts (fixed by the run's example list, so a resumed run samples the same).
+            var seen = Set<Int64>()
+            let prompts = splits[0].judgements.filter { seen.insert($0.pair.promptID).inserted }.map { tokenizer.encodeOrdinary($0.pair.prompt) }
             normalizing = RewardTrainer.Normalizing(policy: policy, prompts: prompts, name: policyDirectory)
         } else {
             normalizing = nil

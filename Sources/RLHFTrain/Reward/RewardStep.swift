@@ -3,12 +3,24 @@ import RLHFModel
 /// Running a reward model over sequences: each sequence's reward is the scalar head at its read position
 /// (the serialiser's end index), never at a position found by searching for a pad token.
 public enum RewardForward {
-    /// Sequences in chunks of at most `microBatch`, longest first (so each chunk pads little).
+    /// Attention keeps (B, NH, T, T) scores per layer for the backward pass even when none follows, so a
+    /// forward chunk holds at most this many B * T^2 (64 sequences of 128 tokens; one of 1024).
+    static let attentionBudget = 1 << 20
+
+    /// Sequences in chunks of at most `microBatch` (fewer when long), longest first (each chunk pads little).
     static func chunks(_ sequences: [[Int]], microBatch: Int) -> [[Int]] {
         precondition(microBatch >= 1)
         let order = sequences.indices.sorted { sequences[$0].count != sequences[$1].count
             ? sequences[$0].count > sequences[$1].count : $0 < $1 }
-        return stride(from: 0, to: order.count, by: microBatch).map { Array(order[$0..<min(order.count, $0 + microBatch)]) }
+        var result: [[Int]] = []
+        var start = 0
+        while start < order.count {
+            let T = max(1, sequences[order[start]].count)
+            let size = max(1, min(microBatch, attentionBudget / (T * T)))
+            result.append(Array(order[start..<min(order.count, start + size)]))
+            start += size
+        }
+        return result
     }
 
     /// Forward one chunk; returns its rewards in chunk order.
