@@ -28,6 +28,9 @@ struct TrainRMCommand: Command {
         standard deviation 1, with its head bias folded into ln_f so it loads in transformers as
         GPT2ForSequenceClassification. The test split is reported once at the end (stderr, and one JSON
         line on stdout). Hyperparameters: flags, or --hparams FILE with TRL's keys plus ours (see README).
+        The reward model's own defaults replace the shared ones listed above: --learning-rate 1e-4,
+        --batch-size 8 (prompts, each with all its judgements), --epochs 3, --eval-steps once per epoch,
+        weight_decay 0.
         """
     static let tiesSpec = OptionSpec.value("--ties", "MODE", "leave-out (default) or davidson")
     static let marginSpec = OptionSpec.flag("--margin", "Llama 2's margin loss from the labels' strength")
