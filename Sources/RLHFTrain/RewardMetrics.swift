@@ -12,7 +12,9 @@ public struct RewardEvaluation: Sendable, Equatable {
     public var meanMargin: Double
     /// Margin histogram: counts per bin of `RewardEvaluation.marginBins` edges.
     public var marginHistogram: [Int]
-    /// Expected calibration error of sigmoid(r_first - r_second) against "first won", 10 bins.
+    /// Expected calibration error of sigmoid(r_a - r_b) against "a won", 10 bins, each pair counted in
+    /// both orders (p against a won, 1 - p against b won), so the figure does not depend on which
+    /// completion a store calls first (in imported HH data the chosen one always is).
     public var expectedCalibrationError: Double
     /// Pearson correlation of reward with completion length (characters), over every scored completion.
     public var rewardLengthCorrelation: Double?
@@ -66,15 +68,17 @@ public enum RewardMetrics {
             if chosenLength < rejectedLength { shorter += 1 }
             if chosenLength == rejectedLength { longer += 0.5; shorter += 0.5 }
             let p = PreferenceLoss.sigmoid(j.rewardFirst - j.rewardSecond)
-            let bin = min(9, Int(p * 10))
-            binP[bin] += p
-            binY[bin] += firstWins ? 1 : 0
-            binN[bin] += 1
+            for (q, y) in [(p, firstWins ? 1.0 : 0.0), (1 - p, firstWins ? 0.0 : 1.0)] {
+                let bin = min(9, Int(q * 10))
+                binP[bin] += q
+                binY[bin] += y
+                binN[bin] += 1
+            }
         }
         let n = Double(max(1, decided))
         var ece = 0.0
         for b in 0..<10 where binN[b] > 0 {
-            ece += Double(binN[b]) / n * abs(binP[b] / Double(binN[b]) - binY[b] / Double(binN[b]))
+            ece += Double(binN[b]) / (2 * n) * abs(binP[b] / Double(binN[b]) - binY[b] / Double(binN[b]))
         }
         var rewards: [Double] = [], lengths: [Double] = []
         for j in judged {

@@ -92,5 +92,16 @@ import RLHFCore
             RewardMetrics.Judged(rewardFirst: 1, rewardSecond: 0, lengthFirst: 9, lengthSecond: 7, firstWins: true),
         ])
         #expect(equal.longerWinsAccuracy == 0.75 && equal.shorterWinsAccuracy == 0.25)
+        // Calibration does not depend on which completion is first: the same pairs swapped give the same
+        // ECE; a model that says 0.5 on pairs the first always wins says 0.5 in both orders, where half the
+        // outcomes are wins: ECE 0 (uninformative, not miscalibrated).
+        let swapped = judged.map { RewardMetrics.Judged(rewardFirst: $0.rewardSecond, rewardSecond: $0.rewardFirst, lengthFirst: $0.lengthSecond,
+                                                        lengthSecond: $0.lengthFirst, firstWins: $0.firstWins.map { !$0 }) }
+        #expect(abs(RewardMetrics.evaluate(swapped).expectedCalibrationError - e.expectedCalibrationError) < 1e-12)
+        let coinFlips = (0..<10).map { _ in RewardMetrics.Judged(rewardFirst: 0, rewardSecond: 0, lengthFirst: 1, lengthSecond: 2, firstWins: true) }
+        #expect(RewardMetrics.evaluate(coinFlips).expectedCalibrationError == 0)
+        // Confident and right: sigmoid(3) = 0.953 against 1, and 0.047 against 0: ECE 0.047.
+        let confident = (0..<10).map { _ in RewardMetrics.Judged(rewardFirst: 3, rewardSecond: 0, lengthFirst: 1, lengthSecond: 2, firstWins: true) }
+        #expect(abs(RewardMetrics.evaluate(confident).expectedCalibrationError - (1 - PreferenceLoss.sigmoid(3))) < 1e-12)
     }
 }
