@@ -97,3 +97,34 @@ import RLHFTestSupport
         Self.expectClose("perplexity", [Float(result.perplexity)], [Float(perplexity)])
     }
 }
+
+/// The reward model's shortcut (`forward(_:readingOnlyAt:)`: the last block after attention and ln_f at
+/// the read positions only) gives the same rewards and every gradient as the full trunk.
+@Suite struct ReadRowsTests {
+    @Test(arguments: [1, 2]) func readingOnlyAtTheEndIndexMatchesTheFullTrunk(layers: Int) throws {
+        let config = GPT2Config(vocabSize: 67, contextLength: 16, layers: layers, heads: 3, channels: 36)
+        let model = try Fixtures.model(config)
+        let batch = Fixtures.batch(config)
+        let positions = Fixtures.lengths.map { $0 - 1 }
+        let dRewards = Fixtures.gaussians(Fixtures.B, seed: 21)
+        let heads = HeadGradients.scalars(at: positions, gradients: dRewards, batchSize: Fixtures.B, sequenceLength: Fixtures.T)
+
+        try model.forward(batch)
+        let full = try model.scalars(at: positions)
+        model.zeroGradients()
+        model.backward(heads)
+        let fullGradients = model.gradients!.array
+
+        try model.forward(batch, readingOnlyAt: positions)
+        let fast = try model.scalars(at: positions)
+        model.zeroGradients()
+        model.backward(heads)
+        ParityTests.expectClose("rewards", fast, full, relative: 1e-5, absolute: 1e-6)
+        for tensor in model.layout.tensors {
+            ParityTests.expectClose("grad." + HuggingFaceNames.name(tensor), Array(model.view(tensor, gradient: true)),
+                                    Array(fullGradients[tensor.offset..<(tensor.offset + tensor.count)]), relative: 1e-4, absolute: 1e-6)
+        }
+        // Another position than the one run forward for is refused.
+        #expect(throws: ModelError.self) { _ = try model.scalars(at: positions.map { max(0, $0 - 1) }) }
+    }
+}

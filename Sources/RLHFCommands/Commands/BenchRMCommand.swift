@@ -22,6 +22,7 @@ struct BenchRMCommand: Command {
         .value("--iters", "N", "timed steps per config (default 5; 3 for gpt2)"),
         .value("--pairs", "N", "pairs per step (default 8: 16 sequences)"),
         .value("--threads", "N", "threads (default: all cores)"),
+        .flag("--profile", "also print the time per kernel (stderr)"),
         .value("--anchor", "SCRIPT", "also run this PyTorch anchor (../shared/bench/torch_gpt2.py) per config"),
         .value("--python", "PY", "the Python with torch for --anchor (default python3)"),
     ]
@@ -32,6 +33,7 @@ struct BenchRMCommand: Command {
     let threads: Int?
     let anchor: String?
     let python: String
+    let profile: Bool
 
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
         let chosen = try arguments.choices("--config", ["tiny", "small", "gpt2"])
@@ -41,6 +43,7 @@ struct BenchRMCommand: Command {
         threads = try arguments.int("--threads", range: 1...256)
         anchor = arguments.string("--anchor").map(context.resolve)
         python = arguments.string("--python") ?? "python3"
+        profile = arguments.flag("--profile")
     }
 
     func run(_ context: CommandContext) throws {
@@ -49,13 +52,13 @@ struct BenchRMCommand: Command {
             guard var config = GPT2Config.named(name) else { continue }
             let T = name == "tiny" ? 128 : 256
             config.contextLength = T
-            try context.stdout.write(try bench(name: name, config: config, T: T) + "\n")
+            try context.stdout.write(try bench(name: name, config: config, T: T, context) + "\n")
             try context.stdout.flush()
             if let anchor { try runAnchor(anchor, config: name, context) }
         }
     }
 
-    private func bench(name: String, config: GPT2Config, T: Int) throws -> String {
+    private func bench(name: String, config: GPT2Config, T: Int, _ context: CommandContext) throws -> String {
         PeakMemory.reset()
         let model = try GPT2(config: config, scalarHead: true)
         model.initializeWeights(seed: 1)
@@ -72,11 +75,22 @@ struct BenchRMCommand: Command {
                              gradientScale: GradientClipping.scale(norm: norm, maxNorm: 1))
         }
         try step()   // warm-up
+        Profile.enabled = profile
+        Profile.reset()
+        defer { Profile.enabled = false }
         var rates: [Double] = []
         for _ in 0..<(iterations ?? (name == "gpt2" ? 3 : 5)) {
             let start = DispatchTime.now().uptimeNanoseconds
             try step()
             rates.append(Double(pairs) / (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
+        }
+        if profile {
+            let total = Profile.report().reduce(0) { $0 + $1.seconds }
+            context.say("profile \(name): \(String(format: "%.3f", total)) s in kernels over \(rates.count) steps")
+            for entry in Profile.report() {
+                context.say("  \(entry.name.padding(toLength: 24, withPad: " ", startingAt: 0)) "
+                            + String(format: "%8.3f s  %5.1f%%  %6d calls", entry.seconds, 100 * entry.seconds / total, entry.calls))
+            }
         }
         rates.sort()
         var json = JSONWriter()

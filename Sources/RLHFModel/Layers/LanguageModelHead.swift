@@ -19,6 +19,7 @@ extension GPT2 {
     /// for the rows that have a target, and keeps their softmax for `backward`.
     public func logProbabilities(targets: [Int32]) throws(ModelError) -> [Float] {
         guard let acts, let batch else { preconditionFailure("logProbabilities before forward") }
+        precondition(readRows == nil, "the LM head needs every position: use forward(_:) rather than forward(_:readingOnlyAt:)")
         let B = acts.B, T = acts.T, C = config.channels, V = config.vocabSize
         guard targets.count == B * T else {
             throw .invalidBatch("\(targets.count) targets for a (\(B), \(T)) batch; pass -1 where there is none")
@@ -185,6 +186,7 @@ extension GPT2 {
     /// length are meaningless). For inspection and tests; training uses `logProbabilities(targets:)`.
     public func logits() -> [Float] {
         guard let acts else { preconditionFailure("logits before forward") }
+        precondition(readRows == nil, "the LM head needs every position: use forward(_:) rather than forward(_:readingOnlyAt:)")
         let N = acts.B * acts.T, C = config.channels, V = config.vocabSize
         var out = [Float](repeating: 0, count: N * V)
         out.withUnsafeMutableBufferPointer { buffer in

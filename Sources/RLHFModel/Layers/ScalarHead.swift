@@ -18,6 +18,9 @@ extension GPT2 {
             guard t >= 0 && t < batch.lengths[b] else {
                 throw .invalidBatch("read position \(t) of sequence \(b) is outside its length \(batch.lengths[b])")
             }
+            if let readRows, readRows[b] != b * acts.T + t {
+                throw .invalidBatch("sequence \(b) was run forward for position \(readRows[b] - b * acts.T) only, not \(t)")
+            }
             out[b] = vectorDot(acts.lnf + (b * acts.T + t) * C, w, C) + bias.pointee
         }
         return out
@@ -26,6 +29,7 @@ extension GPT2 {
     /// The scalar head at every position: (B, T), zero past each sequence's length (PPO's values).
     public func scalarsAtEveryPosition() throws(ModelError) -> [Float] {
         guard let acts, let batch else { preconditionFailure("scalars before forward") }
+        precondition(readRows == nil, "values at every position need forward(_:), not forward(_:readingOnlyAt:)")
         guard let w = params.headw, let bias = params.headb else {
             throw .missingHead("this model has no scalar head; build it with GPT2(config:scalarHead: true)")
         }
@@ -49,6 +53,7 @@ extension GPT2 {
                 let g = dScalars[b * T + t]
                 if g == 0 { continue }
                 precondition(t < batch.lengths[b], "scalar-head gradient past the end of sequence \(b)")
+                precondition(readRows == nil || readRows?[b] == b * T + t, "scalar-head gradient away from the read position")
                 let row = b * T + t
                 vectorAddScaled(dHidden + row * C, g, w, C)
                 vectorAddScaled(dw, g, acts.lnf + row * C, C)

@@ -59,10 +59,15 @@ extension GPT2 {
         let params = self.params
         let grads = ParameterPointers(gradients, layout)
 
-        // hidden = layernorm(residual_L)
-        acts.dResidual.update(repeating: 0, count: BT * C)
-        LayerNorm.backward(dinp: acts.dResidual, dweight: grads.lnfw, dbias: grads.lnfb, dout: acts.dHidden, inp: trunkOutput,
-                           weight: params.lnfw, mean: acts.lnfMean, rstd: acts.lnfRstd, N: BT, C: C)
+        if let rows = readRows {
+            // The last block after attention at the read rows only; then its attention in full, below.
+            backwardLastBlockAtRows(rows, gradients: grads)
+        } else {
+            // hidden = layernorm(residual_L)
+            acts.dResidual.update(repeating: 0, count: BT * C)
+            LayerNorm.backward(dinp: acts.dResidual, dweight: grads.lnfw, dbias: grads.lnfb, dout: acts.dHidden, inp: trunkOutput,
+                               weight: params.lnfw, mean: acts.lnfMean, rstd: acts.lnfRstd, N: BT, C: C)
+        }
         for l in stride(from: L - 1, through: 0, by: -1) {
             let residual = l == 0 ? acts.encoded : acts.residual3 + (l - 1) * BT * C
             let ln1 = acts.ln1 + l * BT * C, ln1Mean = acts.ln1Mean + l * BT, ln1Rstd = acts.ln1Rstd + l * BT
@@ -73,20 +78,23 @@ extension GPT2 {
             let ln2 = acts.ln2 + l * BT * C, ln2Mean = acts.ln2Mean + l * BT, ln2Rstd = acts.ln2Rstd + l * BT
             let fch = acts.fch + l * BT * I, fchGelu = acts.fchGelu + l * BT * I
 
-            // residual3 = residual2 + fchGelu @ fcprojw + fcprojb; dResidual carries d residual3 = d residual2.
-            Linear.backward(dinp: acts.dfch, dweight: grads.fcprojw + l * I * C, dbias: grads.fcprojb + l * C, dout: acts.dResidual,
-                            inp: fchGelu, weight: params.fcprojw + l * I * C, N: BT, IC: I, OC: C)
-            // fchGelu = gelu(fch)
-            GELU.backward(dinp: acts.dfch, inp: fch, dout: acts.dfch, n: BT * I)
-            // fch = ln2 @ fcw + fcb
-            Linear.backward(dinp: acts.dScratchC, dweight: grads.fcw + l * C * I, dbias: grads.fcb + l * I, dout: acts.dfch,
-                            inp: ln2, weight: params.fcw + l * C * I, N: BT, IC: C, OC: I)
-            // ln2 = layernorm(residual2)
-            LayerNorm.backward(dinp: acts.dResidual, dweight: grads.ln2w + l * C, dbias: grads.ln2b + l * C, dout: acts.dScratchC,
-                               inp: residual2, weight: params.ln2w + l * C, mean: ln2Mean, rstd: ln2Rstd, N: BT, C: C)
-            // residual2 = residual + atty @ attprojw + attprojb
-            Linear.backward(dinp: acts.dScratchC, dweight: grads.attprojw + l * C * C, dbias: grads.attprojb + l * C,
-                            dout: acts.dResidual, inp: atty, weight: params.attprojw + l * C * C, N: BT, IC: C, OC: C)
+            // (In read-rows mode the last block's half after attention is already done, at its rows.)
+            if readRows == nil || l != L - 1 {
+                // residual3 = residual2 + fchGelu @ fcprojw + fcprojb; dResidual carries d residual3 = d residual2.
+                Linear.backward(dinp: acts.dfch, dweight: grads.fcprojw + l * I * C, dbias: grads.fcprojb + l * C, dout: acts.dResidual,
+                                inp: fchGelu, weight: params.fcprojw + l * I * C, N: BT, IC: I, OC: C)
+                // fchGelu = gelu(fch)
+                GELU.backward(dinp: acts.dfch, inp: fch, dout: acts.dfch, n: BT * I)
+                // fch = ln2 @ fcw + fcb
+                Linear.backward(dinp: acts.dScratchC, dweight: grads.fcw + l * C * I, dbias: grads.fcb + l * I, dout: acts.dfch,
+                                inp: ln2, weight: params.fcw + l * C * I, N: BT, IC: C, OC: I)
+                // ln2 = layernorm(residual2)
+                LayerNorm.backward(dinp: acts.dResidual, dweight: grads.ln2w + l * C, dbias: grads.ln2b + l * C, dout: acts.dScratchC,
+                                   inp: residual2, weight: params.ln2w + l * C, mean: ln2Mean, rstd: ln2Rstd, N: BT, C: C)
+                // residual2 = residual + atty @ attprojw + attprojb
+                Linear.backward(dinp: acts.dScratchC, dweight: grads.attprojw + l * C * C, dbias: grads.attprojb + l * C,
+                                dout: acts.dResidual, inp: atty, weight: params.attprojw + l * C * C, N: BT, IC: C, OC: C)
+            }
             Attention.backward(dqkv: acts.dqkv, scratch: acts.dAtt, dout: acts.dScratchC, qkv: qkv, att: att,
                                lengths: batch.lengths, B: B, T: T, C: C, NH: NH)
             // qkv = ln1 @ qkvw + qkvb

@@ -18,6 +18,8 @@ public final class GPT2 {
     var acts: Activations?
     /// The batch of the last forward pass.
     public private(set) var batch: TokenBatch?
+    /// Set by `forward(_:readingOnlyAt:)`: the flat rows (b * T + t) where the final hidden states exist.
+    var readRows: [Int]? = nil
     var languageModelHead = LanguageModelHeadState()
 
     public init(config: GPT2Config, scalarHead: Bool = false) throws(ModelError) {
@@ -78,6 +80,23 @@ public final class GPT2 {
     /// The trunk: embeddings through the final LayerNorm. Leaves the final hidden states in
     /// `hiddenStates` and everything backward needs in the activations.
     public func forward(_ batch: TokenBatch) throws(ModelError) {
+        try forward(batch, rows: nil)
+    }
+
+    /// The trunk when only one position per sequence will be read (the reward model's end index): the
+    /// last block from c_proj on and ln_f run at those positions only (`GPT2+ReadRows.swift`). Only
+    /// `scalars(at:)` at these positions and their backward may follow; the LM head may not.
+    public func forward(_ batch: TokenBatch, readingOnlyAt positions: [Int]) throws(ModelError) {
+        guard positions.count == batch.batchSize else {
+            throw .invalidBatch("\(positions.count) read positions for \(batch.batchSize) sequences")
+        }
+        for (b, t) in positions.enumerated() where t < 0 || t >= batch.lengths[b] {
+            throw .invalidBatch("read position \(t) of sequence \(b) is outside its length \(batch.lengths[b])")
+        }
+        try forward(batch, rows: config.layers == 0 ? nil : positions.enumerated().map { $0.offset * batch.sequenceLength + $0.element })
+    }
+
+    func forward(_ batch: TokenBatch, rows: [Int]?) throws(ModelError) {
         try batch.validate(config)
         let B = batch.batchSize, T = batch.sequenceLength
         let C = config.channels, L = config.layers, NH = config.heads, I = config.innerSize
@@ -86,6 +105,7 @@ public final class GPT2 {
         let params = self.params
         let eps = config.layerNormEpsilon
         self.batch = batch
+        readRows = rows
         languageModelHead.invalidate()
 
         Encoder.forward(out: acts.encoded, tokens: batch.tokens, lengths: batch.lengths, wte: params.wte, wpe: params.wpe,
@@ -106,6 +126,10 @@ public final class GPT2 {
             Linear.forward(out: qkv, inp: ln1, weight: params.qkvw + l * C * 3 * C, bias: params.qkvb + l * 3 * C,
                            N: BT, IC: C, OC: 3 * C)
             Attention.forward(out: atty, att: att, qkv: qkv, lengths: batch.lengths, B: B, T: T, C: C, NH: NH)
+            if let rows, l == L - 1 {
+                forwardLastBlockAtRows(rows, input: residual)
+                return
+            }
             Linear.forward(out: residual2, inp: atty, weight: params.attprojw + l * C * C, bias: params.attprojb + l * C,
                            residual: residual, N: BT, IC: C, OC: C)
             LayerNorm.forward(out: ln2, mean: ln2Mean, rstd: ln2Rstd, inp: residual2, weight: params.ln2w + l * C,
@@ -124,6 +148,7 @@ public final class GPT2 {
     /// meaningless.
     public var hiddenStates: UnsafeBufferPointer<Float> {
         guard let acts else { preconditionFailure("hiddenStates read before forward") }
+        precondition(readRows == nil, "after forward(_:readingOnlyAt:) the hidden states exist at the read positions only")
         return UnsafeBufferPointer(start: acts.lnf, count: acts.B * acts.T * config.channels)
     }
 

@@ -25,8 +25,10 @@ public enum RewardForward {
 
     /// Forward one chunk; returns its rewards in chunk order.
     static func forward(_ model: GPT2, _ chunk: [Int], _ sequences: [[Int]], _ readPositions: [Int]) throws -> [Float] {
-        try model.forward(TokenBatch(sequences: chunk.map { sequences[$0] }))
-        return try model.scalars(at: chunk.map { readPositions[$0] })
+        let positions = chunk.map { readPositions[$0] }
+        // Only the read positions' final hidden states are needed (GPT2+ReadRows).
+        try model.forward(TokenBatch(sequences: chunk.map { sequences[$0] }), readingOnlyAt: positions)
+        return try model.scalars(at: positions)
     }
 
     /// Rewards of every sequence (forward only), in input order.
@@ -68,7 +70,8 @@ public enum RewardStep {
         // The last chunk's activations are still in the model: its backward comes first, without a new forward.
         for (k, chunk) in chunks.enumerated().reversed() {
             if k != chunks.count - 1 {
-                try model.forward(TokenBatch(sequences: chunk.map { batch.sequences[$0] }))
+                try model.forward(TokenBatch(sequences: chunk.map { batch.sequences[$0] }),
+                                  readingOnlyAt: chunk.map { batch.readPositions[$0] })
             }
             let gradients = chunk.map { Float(result.dRewards[$0]) }
             if gradients.allSatisfy({ $0 == 0 }) { continue }
