@@ -141,6 +141,8 @@ public struct RewardTrainer {
                            directory: outcome.directory, manifestSHA256: outcome.manifestSHA256, test: nil, normalization: nil,
                            lastLoss: outcome.lastLoss)
         }
+        // A last evaluation without improvement at the final step is not an early stop.
+        run.earlyStopped = run.earlyStopped && outcome.status == .stopped
         if run.earlyStopped {
             observer?.note("early stop at step \(outcome.step): validation loss has not improved for \(config.earlyStoppingPatience) evaluation(s); keeping step \(run.state.bestStep ?? outcome.step)")
         }
