@@ -22,6 +22,8 @@ public enum CommandRegistry {
         // Policy training (issue 10).
         PretrainCommand.self,
         SFTCommand.self,
+        GenerateCommand.self,
+        ChatCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
         BenchTokenizerCommand.self,

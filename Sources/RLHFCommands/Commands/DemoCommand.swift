@@ -16,7 +16,7 @@ struct DemoCommand: Command {
     static let options: [OptionSpec] = [.value("--dir", "DIR", "work folder (default ./rlhf-demo; its store is replaced)")]
     static let notBuiltYet = [
         "GPT-2 model core (issue 8), sampling (issue 9)",
-        "generate (issue 10), reward model (issue 11), PPO",
+        "reward model (issue 11), PPO",
     ]
 
     let dir: String
