@@ -19,6 +19,11 @@ public enum CommandRegistry {
         TokenizerEncodeCommand.self,
         TokenizerDecodeCommand.self,
         LogprobsCommand.self,
+        // Policy training (issue 10).
+        PretrainCommand.self,
+        SFTCommand.self,
+        GenerateCommand.self,
+        ChatCommand.self,
         DemoCommand.self,
         BenchStoreCommand.self,
         BenchTokenizerCommand.self,

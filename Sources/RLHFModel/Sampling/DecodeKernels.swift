@@ -1,0 +1,118 @@
+/// The matrix products of one decoding step, written as our own dot-product kernels rather than sgemm.
+/// Why: a sampled sequence must not depend on the batch it is in (issue 9), so each output must be
+/// the same float whatever the number of rows beside it. OpenBLAS does not promise that: measured with
+/// 0.3.21 on SkylakeX kernels, a row of an M=1 sgemm differs in its last bits from the same row in an
+/// M=2..64 product, and sgemm at M=1 repacks the whole weight matrix per call (5 GB/s, where a
+/// streaming kernel reads 15-20 GB/s per core). Here every output is one fixed sequence of operations:
+/// eight lanes, lane k summing x[8c+k] * w[8c+k] over c in order (multiply, then add: Swift never
+/// fuses), the lanes added in one fixed tree, the tail after. Which rows, outputs or threads a call has
+/// only decides which outputs are computed together, never how one is computed.
+///
+/// Weights are output-major, (OC, IC): one contiguous row per output (DecodeWeights transposes the
+/// Conv1D matrices once; the tied LM head `wte` (V, C) is already in this form).
+enum DecodeKernels {
+    /// out[r, j] (R, ldOut) = dot(x[r] (IC), w[j] (IC)) for j in `outputs`, plus bias[j] when given,
+    /// plus residual[r, j] (stride ldOut) when given, in that order. R rows at stride ldX.
+    static func dots(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
+                     w: UnsafePointer<Float>, IC: Int, outputs: Range<Int>, bias: UnsafePointer<Float>?,
+                     residual: UnsafePointer<Float>?) {
+        @inline(__always) func finish(_ r: Int, _ j: Int, _ value: Float) {
+            var v = value
+            if let bias { v += bias[j] }
+            if let residual { v = residual[r * ldOut + j] + v }
+            out[r * ldOut + j] = v
+        }
+        var r = 0
+        // Four rows share each weight load (batches: compute-bound).
+        while r + 4 <= R {
+            let x0 = x + r * ldX, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX
+            for j in outputs {
+                let wj = w + j * IC
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var i = 0
+                while i + 8 <= IC {
+                    let wv = load8(wj + i)
+                    a0 += load8(x0 + i) * wv; a1 += load8(x1 + i) * wv
+                    a2 += load8(x2 + i) * wv; a3 += load8(x3 + i) * wv
+                    i += 8
+                }
+                finish(r, j, tail(lanes(a0), x0, wj, i, IC))
+                finish(r + 1, j, tail(lanes(a1), x1, wj, i, IC))
+                finish(r + 2, j, tail(lanes(a2), x2, wj, i, IC))
+                finish(r + 3, j, tail(lanes(a3), x3, wj, i, IC))
+            }
+            r += 4
+        }
+        // Remaining rows one at a time, four outputs sharing each input load (batch 1: memory-bound,
+        // four weight streams in flight).
+        while r < R {
+            let xr = x + r * ldX
+            var j = outputs.lowerBound
+            while j + 4 <= outputs.upperBound {
+                let w0 = w + j * IC, w1 = w0 + IC, w2 = w1 + IC, w3 = w2 + IC
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var i = 0
+                while i + 8 <= IC {
+                    let xv = load8(xr + i)
+                    a0 += load8(w0 + i) * xv; a1 += load8(w1 + i) * xv
+                    a2 += load8(w2 + i) * xv; a3 += load8(w3 + i) * xv
+                    i += 8
+                }
+                finish(r, j, tail(lanes(a0), xr, w0, i, IC))
+                finish(r, j + 1, tail(lanes(a1), xr, w1, i, IC))
+                finish(r, j + 2, tail(lanes(a2), xr, w2, i, IC))
+                finish(r, j + 3, tail(lanes(a3), xr, w3, i, IC))
+                j += 4
+            }
+            while j < outputs.upperBound {
+                let wj = w + j * IC
+                var a0 = SIMD8<Float>()
+                var i = 0
+                while i + 8 <= IC { a0 += load8(xr + i) * load8(wj + i); i += 8 }
+                finish(r, j, tail(lanes(a0), xr, wj, i, IC))
+                j += 1
+            }
+            r += 1
+        }
+    }
+
+    /// The eight lanes added in one fixed tree.
+    @inline(__always)
+    static func lanes(_ a: SIMD8<Float>) -> Float {
+        let h = a.lowHalf + a.highHalf
+        return (h[0] + h[2]) + (h[1] + h[3])
+    }
+
+    /// Adds the products past the last full eight, in order.
+    @inline(__always)
+    static func tail(_ sum: Float, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ from: Int, _ IC: Int) -> Float {
+        var s = sum
+        var i = from
+        while i < IC { s += x[i] * w[i]; i += 1 }
+        return s
+    }
+
+    /// `dots` over all outputs, split over the workers in fixed chunks of outputs when the product is
+    /// large enough to pay for waking them (the split never changes a result).
+    static func parallelDots(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
+                             w: UnsafePointer<Float>, IC: Int, OC: Int, bias: UnsafePointer<Float>?,
+                             residual: UnsafePointer<Float>?) {
+        let minimum = max(16, (1 << 17) / max(1, R * IC))
+        Parallel.forRanges(OC, minimum: minimum) { outputs in
+            dots(out: out, ldOut: ldOut, x: x, ldX: ldX, rows: R, w: w, IC: IC, outputs: outputs, bias: bias,
+                 residual: residual)
+        }
+    }
+
+    /// One query against its cached keys and values (positions 0 ... last): out (HS) =
+    /// softmax(q . k_t / sqrt(HS)) summed over v_t. `scores` is scratch of at least last + 1 floats.
+    @inline(__always)
+    static func attend(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+                       values: UnsafePointer<Float>, last: Int, HS: Int, scale: Float,
+                       scores: UnsafeMutablePointer<Float>) {
+        for t in 0...last { scores[t] = vectorDot(q, keys + t * HS, HS) * scale }
+        Attention.softmaxCausalRow(scores, last + 1, last + 1)
+        out.update(repeating: 0, count: HS)
+        for t in 0...last { vectorAddScaled(out, scores[t], values + t * HS, HS) }
+    }
+}

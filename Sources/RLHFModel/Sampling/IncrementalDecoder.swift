@@ -1,0 +1,114 @@
+/// GPT-2's forward pass over a key/value cache: `run` feeds R new tokens, each belonging to a
+/// sequence at a position (several rows of one sequence at consecutive positions for a prompt, one row
+/// per sequence when decoding), stores their keys and values, and writes next-token logits for the
+/// rows asked for. Every product is one of DecodeKernels' dot products and attention reads one row's
+/// own sequence only, so a row's numbers do not depend on the other rows or on the thread count (the
+/// batched sgemm forward pass gives no such promise: its splits change the last bits).
+final class IncrementalDecoder {
+    let model: GPT2
+    let weights: DecodeWeights
+    let cache: KVCache
+    /// Most rows one `run` takes.
+    let capacity: Int
+    // Scratch for up to `capacity` rows:
+    private let scratch: FloatBuffer
+    private let x: UnsafeMutablePointer<Float>        // (R, C) residual stream
+    private let ln: UnsafeMutablePointer<Float>       // (R, C) LayerNorm output
+    private let qkv: UnsafeMutablePointer<Float>      // (R, 3C)
+    private let atty: UnsafeMutablePointer<Float>     // (R, C)
+    private let fch: UnsafeMutablePointer<Float>      // (R, I)
+    private let statistics: UnsafeMutablePointer<Float>  // (2R) LayerNorm mean and rstd (not needed after)
+    private let scores: UnsafeMutablePointer<Float>   // (R, NH, S) attention scratch
+    private let gathered: UnsafeMutablePointer<Float> // (B, C) final hidden states of the logit rows
+    /// (B, V): the last call's logits, row i for `logitRows[i]`.
+    let logits: UnsafeMutablePointer<Float>
+
+    init(model: GPT2, weights: DecodeWeights, sequences B: Int, positions S: Int, rows capacity: Int) {
+        let config = model.config
+        let C = config.channels, I = config.innerSize, V = config.vocabSize, NH = config.heads
+        self.model = model
+        self.weights = weights
+        self.capacity = capacity
+        cache = KVCache(config: config, sequences: B, positions: S)
+        scratch = FloatBuffer(count: capacity * (6 * C + I + 2 + NH * S) + B * (C + V))
+        var next = scratch.pointer
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { next += n }; return next }
+        x = take(capacity * C); ln = take(capacity * C); qkv = take(capacity * 3 * C); atty = take(capacity * C)
+        fch = take(capacity * I); statistics = take(2 * capacity); scores = take(capacity * NH * S)
+        gathered = take(B * C); logits = take(B * V)
+    }
+
+    /// A whole prompt as sequence b's first tokens (positions 0 ..< count).
+    func prefill(prompts: [[Int]]) {
+        var tokens: [Int] = [], sequences: [Int] = [], positions: [Int] = [], last: [Int] = []
+        for (b, prompt) in prompts.enumerated() {
+            for (t, id) in prompt.enumerated() { tokens.append(id); sequences.append(b); positions.append(t) }
+            last.append(tokens.count - 1)
+        }
+        run(tokens: tokens, sequences: sequences, positions: positions, logitRows: last)
+    }
+
+    /// Row r: sequence `sequences[r]` receives `tokens[r]` at `positions[r]` (its cache holds positions
+    /// 0 ..< positions[r], or they come in earlier rows of this call). Writes row i of `logits` for row
+    /// `logitRows[i]`.
+    func run(tokens: [Int], sequences: [Int], positions: [Int], logitRows: [Int]) {
+        let config = model.config
+        let C = config.channels, I = config.innerSize, V = config.vocabSize, NH = config.heads, HS = config.headSize
+        let R = tokens.count
+        precondition(R <= capacity && logitRows.count <= cache.B, "more rows than the decoder was made for")
+        let p = model.params, w = weights
+        let eps = config.layerNormEpsilon
+        let scale = 1 / Float(HS).squareRoot()
+        let S = cache.S
+        for r in 0..<R {
+            (x + r * C).update(from: p.wte + tokens[r] * C, count: C)
+            vectorAdd(x + r * C, p.wpe + positions[r] * C, C)
+        }
+        for l in 0..<config.layers {
+            layerNorm(weight: p.ln1w + l * C, bias: p.ln1b + l * C, rows: R)
+            DecodeKernels.parallelDots(out: qkv, ldOut: 3 * C, x: ln, ldX: C, rows: R, w: w.qkv + l * 3 * C * C,
+                                       IC: C, OC: 3 * C, bias: p.qkvb + l * 3 * C, residual: nil)
+            for r in 0..<R {
+                cache.store(layer: l, sequence: sequences[r], position: positions[r], qkvRow: qkv + r * 3 * C)
+            }
+            let averageWork = (positions.max() ?? 0) * HS + HS
+            let cache = self.cache, qkv = self.qkv, atty = self.atty, scores = self.scores
+            Parallel.forRanges(R * NH, minimum: max(1, (1 << 15) / averageWork)) { jobs in
+                for job in jobs {
+                    let r = job / NH, h = job % NH
+                    let b = sequences[r]
+                    DecodeKernels.attend(out: atty + r * C + h * HS, q: qkv + r * 3 * C + h * HS,
+                                         keys: cache.keys(l, b, h), values: cache.values(l, b, h), last: positions[r],
+                                         HS: HS, scale: scale, scores: scores + job * S)
+                }
+            }
+            // x = x + atty @ c_proj + bias, in place: each output reads only its own residual entry.
+            DecodeKernels.parallelDots(out: x, ldOut: C, x: atty, ldX: C, rows: R, w: w.attentionProjection + l * C * C,
+                                       IC: C, OC: C, bias: p.attprojb + l * C, residual: x)
+            layerNorm(weight: p.ln2w + l * C, bias: p.ln2b + l * C, rows: R)
+            DecodeKernels.parallelDots(out: fch, ldOut: I, x: ln, ldX: C, rows: R, w: w.fc + l * I * C,
+                                       IC: C, OC: I, bias: p.fcb + l * I, residual: nil)
+            GELU.forward(out: fch, inp: fch, n: R * I)
+            DecodeKernels.parallelDots(out: x, ldOut: C, x: fch, ldX: I, rows: R, w: w.fcProjection + l * C * I,
+                                       IC: I, OC: C, bias: p.fcprojb + l * C, residual: x)
+        }
+        for (i, r) in logitRows.enumerated() {
+            LayerNorm.forwardRow(out: gathered + i * C, mean: statistics, rstd: statistics + 1, inp: x + r * C,
+                                 weight: p.lnfw, bias: p.lnfb, C: C, eps: eps)
+        }
+        DecodeKernels.parallelDots(out: logits, ldOut: V, x: gathered, ldX: C, rows: logitRows.count, w: p.wte,
+                                   IC: C, OC: V, bias: nil, residual: nil)
+    }
+
+    /// ln (R, C) = LayerNorm(x) with the given gain and bias.
+    private func layerNorm(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows R: Int) {
+        let C = model.config.channels, eps = model.config.layerNormEpsilon
+        let ln = self.ln, x = self.x, statistics = self.statistics
+        Parallel.forRanges(R, minimum: max(1, 16_384 / C)) { rows in
+            for r in rows {
+                LayerNorm.forwardRow(out: ln + r * C, mean: statistics + r, rstd: statistics + R + r, inp: x + r * C,
+                                     weight: weight, bias: bias, C: C, eps: eps)
+            }
+        }
+    }
+}

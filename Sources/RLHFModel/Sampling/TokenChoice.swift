@@ -1,0 +1,118 @@
+import Foundation
+import RLHFCore
+
+/// Picks the next token from one row of logits and reports its log-probability under the full
+/// tempered distribution, log_softmax(logits / temperature), before top-k and top-p cut it: the
+/// quantity PPO's ratio and KL need (a truncated distribution would not be the policy's). Temperature
+/// 0 is greedy: the argmax (lowest id on ties), with its log-probability at temperature 1.
+/// Order of the filters as Hugging Face's `generate`: temperature, then top-k, then top-p.
+enum TokenChoice {
+    /// `logits` (V) of one sequence; `row` (V) and `candidates` are scratch.
+    static func choose(logits: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>, V: Int, settings: SamplingSettings,
+                       random: inout SeededRandom, candidates: inout [(probability: Float, id: Int)]) -> (id: Int, logProbability: Float) {
+        var m = -Float.infinity
+        var best = 0
+        for v in 0..<V where logits[v] > m { m = logits[v]; best = v }
+        let temperature = settings.temperature
+        if temperature == 0 {
+            return (best, -Foundation.log(expSum(logits, row, V, shift: m, scale: 1)))
+        }
+        // p_v = exp((z_v - max) / T), unnormalised, in row.
+        let inverse = 1 / temperature
+        let total = expSum(logits, row, V, shift: m, scale: inverse)
+        let logTotal = Foundation.log(total)
+        // From the logit itself, so a token far below e^-87 still gets its true log-probability.
+        func logProbability(_ id: Int) -> Float { (logits[id] - m) * inverse - logTotal }
+
+        if settings.topK == 0 && settings.topP >= 1 {
+            let id = pick(from: row, V, total: total, random: &random)
+            return (id, logProbability(id))
+        }
+        // Candidates in order of probability (ties: lower id first).
+        candidates.removeAll(keepingCapacity: true)
+        let k = settings.topK > 0 ? min(settings.topK, V) : V
+        if k < V {
+            topK(row, V, k, into: &candidates)
+        } else {
+            for v in 0..<V { candidates.append((row[v], v)) }
+            candidates.sort { $0.probability != $1.probability ? $0.probability > $1.probability : $0.id < $1.id }
+        }
+        var kept = candidates.count
+        if settings.topP < 1 {
+            // Smallest prefix whose share of the remaining mass reaches top_p (at least one token).
+            var mass: Double = 0
+            for c in candidates { mass += Double(c.probability) }
+            var cumulative: Double = 0
+            for (i, c) in candidates.enumerated() {
+                cumulative += Double(c.probability)
+                if cumulative >= Double(settings.topP) * mass { kept = i + 1; break }
+            }
+        }
+        var mass: Double = 0
+        for c in candidates[0..<kept] { mass += Double(c.probability) }
+        let target = random.nextDouble() * mass
+        var cumulative: Double = 0
+        var chosen = candidates[kept - 1].id
+        for c in candidates[0..<kept] {
+            cumulative += Double(c.probability)
+            if target < cumulative { chosen = c.id; break }
+        }
+        return (chosen, logProbability(chosen))
+    }
+
+    /// row = exp((logits - shift) * scale); returns its sum (fixed order).
+    private static func expSum(_ logits: UnsafePointer<Float>, _ row: UnsafeMutablePointer<Float>, _ V: Int, shift: Float,
+                               scale: Float) -> Float {
+        let vs = SIMD8<Float>(repeating: shift), vk = SIMD8<Float>(repeating: scale)
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        var i = 0
+        while i + 16 <= V {
+            let e0 = VectorMath.exp((load8(logits + i) - vs) * vk), e1 = VectorMath.exp((load8(logits + i + 8) - vs) * vk)
+            store8(row + i, e0); store8(row + i + 8, e1)
+            a0 += e0; a1 += e1
+            i += 16
+        }
+        while i + 8 <= V {
+            let e = VectorMath.exp((load8(logits + i) - vs) * vk)
+            store8(row + i, e)
+            a0 += e
+            i += 8
+        }
+        var sum = DecodeKernels.lanes(a0 + a1)
+        while i < V {
+            let e = VectorMath.exp((logits[i] - shift) * scale)
+            row[i] = e
+            sum += e
+            i += 1
+        }
+        return sum
+    }
+
+    /// Inverse-CDF draw over the unnormalised probabilities in id order.
+    private static func pick(from p: UnsafePointer<Float>, _ V: Int, total: Float, random: inout SeededRandom) -> Int {
+        let target = random.nextDouble() * Double(total)
+        var cumulative: Double = 0
+        var last = 0
+        for v in 0..<V where p[v] > 0 {
+            cumulative += Double(p[v])
+            last = v
+            if target < cumulative { return v }
+        }
+        return last   // rounding left the target past the end: the last token with any mass
+    }
+
+    /// The k most probable ids, most probable first (ties: lower id first), by a bounded insertion
+    /// list: V comparisons against the current k-th, and few insertions.
+    private static func topK(_ p: UnsafePointer<Float>, _ V: Int, _ k: Int, into out: inout [(probability: Float, id: Int)]) {
+        for v in 0..<V {
+            let value = p[v]
+            if out.count == k {
+                if !(value > out[k - 1].probability) { continue }   // equal: the earlier id stays
+                out.removeLast()
+            }
+            var position = out.count
+            while position > 0 && out[position - 1].probability < value { position -= 1 }
+            out.insert((value, v), at: position)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import RLHFCore
+import RLHFTestSupport
+import XCTest
+@testable import RLHFModel
+
+/// The sampler against the full forward pass: cached logits, greedy paths, the reported
+/// log-probabilities, and samples that do not depend on batch, position or thread count.
+final class SamplerTests: XCTestCase {
+    /// Mixed prompt lengths; the odd shape (C = 36, HS = 12, V = 67) runs every kernel tail.
+    let prompts = [[5, 9, 1, 30, 2], [7], [3, 3, 8, 60, 12, 4, 4, 9, 11], [66, 0]]
+
+    /// Logits of the last position of each prefix, from the full forward pass.
+    func fullLogits(_ model: GPT2, _ sequence: [Int]) throws -> [Float] {
+        try model.forward(TokenBatch(sequences: [sequence]))
+        let V = model.config.vocabSize
+        return Array(model.logits()[(sequence.count - 1) * V ..< sequence.count * V])
+    }
+
+    func testCachedLogitsEqualTheFullForwardAtEveryStep() throws {
+        let model = try Fixtures.model(scalarHead: false)
+        let V = model.config.vocabSize
+        var random = SeededRandom(seed: 11)
+        // Continuations fed one token per step; sequences drop out at different steps.
+        let continuations = prompts.indices.map { b in (0..<(3 + 2 * b)).map { _ in random.nextInt(below: V) } }
+        let S = model.config.contextLength
+        let decoder = IncrementalDecoder(model: model, weights: DecodeWeights(model), sequences: prompts.count, positions: S,
+                                         rows: 32)
+        decoder.prefill(prompts: prompts)
+        for (b, prompt) in prompts.enumerated() {
+            let expected = try fullLogits(model, prompt)
+            let report = Tolerance.compare("prefill logits, sequence \(b)", actual: Array(UnsafeBufferPointer(start: decoder.logits + b * V, count: V)),
+                                           expected: expected, relative: 1e-5, absolute: 1e-5)
+            XCTAssert(report.passed, "\(report)")
+        }
+        var step = 0
+        while true {
+            let active = prompts.indices.filter { step < continuations[$0].count }
+            if active.isEmpty { break }
+            decoder.run(tokens: active.map { continuations[$0][step] }, sequences: active,
+                        positions: active.map { prompts[$0].count + step }, logitRows: Array(active.indices))
+            for (r, b) in active.enumerated() {
+                let actual = Array(UnsafeBufferPointer(start: decoder.logits + r * V, count: V))
+                let expected = try fullLogits(model, prompts[b] + continuations[b][0...step])
+                let report = Tolerance.compare("step \(step) logits, sequence \(b)", actual: actual, expected: expected,
+                                               relative: 1e-5, absolute: 1e-5)
+                XCTAssert(report.passed, "\(report)")
+            }
+            step += 1
+        }
+        XCTAssertEqual(step, continuations.map(\.count).max())
+    }
+
+    func testGreedyFollowsTheArgmaxOfTheFullForwardAndTopKOneAgrees() throws {
+        let model = try Fixtures.model(scalarHead: false)
+        let sampler = Sampler(model: model)
+        let greedy = try sampler.sample(prompts: prompts, settings: SamplingSettings(temperature: 0, maxNewTokens: 6, stopTokens: []), seed: 1)
+        for (b, sequence) in greedy.enumerated() {
+            XCTAssertEqual(sequence.tokens.count, 6)
+            XCTAssertFalse(sequence.stopped)
+            for (i, token) in sequence.tokens.enumerated() {
+                let logits = try fullLogits(model, prompts[b] + sequence.tokens[0..<i])
+                let argmax = logits.indices.max { logits[$0] < logits[$1] }!
+                XCTAssertEqual(token, argmax, "sequence \(b) step \(i)")
+                let logSum = Foundation.log(logits.map { Foundation.exp(Double($0 - logits[argmax])) }.reduce(0, +))
+                XCTAssertEqual(Double(sequence.logProbabilities[i]), -logSum, accuracy: 1e-5)
+            }
+        }
+        let topOne = try sampler.sample(prompts: prompts, settings: SamplingSettings(temperature: 1, topK: 1, maxNewTokens: 6, stopTokens: []), seed: 99)
+        XCTAssertEqual(topOne.map(\.tokens), greedy.map(\.tokens))
+        let tinyNucleus = try sampler.sample(prompts: prompts, settings: SamplingSettings(temperature: 1, topP: 1e-6, maxNewTokens: 6, stopTokens: []), seed: 5)
+        XCTAssertEqual(tinyNucleus.map(\.tokens), greedy.map(\.tokens))
+    }
+
+    /// The reported log-probability is log_softmax(logits / T) of the full distribution, even when
+    /// top-k cut it; and every sampled token is within the top k.
+    func testLogProbabilitiesAreTheTemperedFullDistributionBeforeTopK() throws {
+        let model = try Fixtures.model(scalarHead: false)
+        let temperature: Float = 0.7
+        let out = try Sampler(model: model).sample(prompts: prompts, settings: SamplingSettings(temperature: temperature, topK: 3, maxNewTokens: 5, stopTokens: []), seed: 3)
+        var sawNonArgmax = false
+        for (b, sequence) in out.enumerated() {
+            for (i, token) in sequence.tokens.enumerated() {
+                let logits = try fullLogits(model, prompts[b] + sequence.tokens[0..<i]).map { Double($0) / Double(temperature) }
+                let m = logits.max()!
+                let logSum = Foundation.log(logits.map { Foundation.exp($0 - m) }.reduce(0, +))
+                XCTAssertEqual(Double(sequence.logProbabilities[i]), logits[token] - m - logSum, accuracy: 1e-5)
+                let rank = logits.filter { $0 > logits[token] }.count
+                XCTAssertLessThan(rank, 3, "sequence \(b) step \(i) sampled a token outside the top 3")
+                if rank > 0 { sawNonArgmax = true }
+            }
+        }
+        XCTAssertTrue(sawNonArgmax, "temperature 0.7 over 20 draws never left the argmax: is it sampling at all?")
+    }
+
+    func testASequenceIsTheSameAloneInABatchOfSixteenAndOnOneOrTwoThreads() throws {
+        let model = try Fixtures.model(.tiny, scalarHead: false)
+        let sampler = Sampler(model: model)
+        var random = SeededRandom(seed: 4)
+        let requests = (0..<16).map { i in
+            SamplingRequest(prompt: (0..<(1 + random.nextInt(below: 20))).map { _ in random.nextInt(below: 512) },
+                            seed: 42, stream: UInt64(1000 + i))
+        }
+        let settings = SamplingSettings(temperature: 1, topK: 50, maxNewTokens: 12, stopTokens: [7, 8, 9])
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = 2
+        let batch = try sampler.sample(requests, settings: settings)
+        let reversed = try sampler.sample(requests.reversed(), settings: settings)
+        Parallel.threads = 1
+        let batchOneThread = try sampler.sample(requests, settings: settings)
+        XCTAssertEqual(batchOneThread, batch)
+        XCTAssertEqual(Array(reversed.reversed()), batch)
+        for (i, request) in requests.enumerated() where i % 5 == 0 {
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                let alone = try sampler.sample([request], settings: settings)
+                XCTAssertEqual(alone, [batch[i]], "sequence \(i) alone on \(threads) threads")
+            }
+        }
+        // Different streams give different samples (the seed is really used).
+        XCTAssertGreaterThan(Set(batch.map(\.tokens)).count, 8)
+    }
+
+    func testStopTokensEndIndexAndTheLeftCut() throws {
+        let model = try Fixtures.model(scalarHead: false)
+        let sampler = Sampler(model: model)
+        let greedy = try sampler.sample(prompts: prompts, settings: SamplingSettings(temperature: 0, maxNewTokens: 4, stopTokens: []), seed: 0)
+        // Stop at sequence 0's second greedy token.
+        let stop = greedy[0].tokens[1]
+        let stopped = try sampler.sample(prompts: prompts, settings: SamplingSettings(temperature: 0, maxNewTokens: 4, stopTokens: [stop]), seed: 0)
+        let cut = greedy[0].tokens.firstIndex(of: stop)!
+        XCTAssertEqual(stopped[0].tokens, Array(greedy[0].tokens[...cut]))
+        XCTAssertTrue(stopped[0].stopped)
+        XCTAssertEqual(stopped[0].endIndex, prompts[0].count + cut)
+        XCTAssertEqual(stopped[0].sequence[stopped[0].endIndex], stop)
+        for b in prompts.indices where !greedy[b].tokens.contains(stop) {
+            XCTAssertEqual(stopped[b], greedy[b])
+            XCTAssertEqual(stopped[b].endIndex, prompts[b].count + 3)
+        }
+        // Context 16 with 10 new tokens leaves 6 prompt tokens: the 9-token prompt loses its first 3.
+        let long = try sampler.sample(prompts: [prompts[2]], settings: SamplingSettings(temperature: 0, maxNewTokens: 10, stopTokens: []), seed: 0)
+        XCTAssertEqual(long[0].prompt, Array(prompts[2].suffix(6)))
+        XCTAssertEqual(long[0].promptTokensDropped, 3)
+        XCTAssertEqual(long[0].tokens.count, 10)
+        XCTAssertThrowsError(try sampler.sample(prompts: [[]], settings: SamplingSettings(), seed: 0))
+        XCTAssertThrowsError(try sampler.sample(prompts: [[1]], settings: SamplingSettings(maxNewTokens: 16), seed: 0))
+        XCTAssertThrowsError(try sampler.sample(prompts: [[67]], settings: SamplingSettings(maxNewTokens: 2), seed: 0))
+    }
+}
