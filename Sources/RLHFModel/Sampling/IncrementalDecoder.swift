@@ -66,13 +66,14 @@ final class IncrementalDecoder {
         }
         for l in 0..<config.layers {
             layerNorm(weight: p.ln1w + l * C, bias: p.ln1b + l * C, rows: R)
-            DecodeKernels.parallelDots(out: qkv, ldOut: 3 * C, x: ln, ldX: C, rows: R, w: w.qkv + l * 3 * C * C,
+            DecodeKernels.parallelDots(name: "decode.qkv", out: qkv, ldOut: 3 * C, x: ln, ldX: C, rows: R, w: w.qkv + l * 3 * C * C,
                                        IC: C, OC: 3 * C, bias: p.qkvb + l * 3 * C, residual: nil)
             for r in 0..<R {
                 cache.store(layer: l, sequence: sequences[r], position: positions[r], qkvRow: qkv + r * 3 * C)
             }
             let averageWork = (positions.max() ?? 0) * HS + HS
             let cache = self.cache, qkv = self.qkv, atty = self.atty, scores = self.scores
+            Profile.measure("decode.attention") {
             Parallel.forRanges(R * NH, minimum: max(1, (1 << 15) / averageWork)) { jobs in
                 for job in jobs {
                     let r = job / NH, h = job % NH
@@ -82,21 +83,22 @@ final class IncrementalDecoder {
                                          HS: HS, scale: scale, scores: scores + job * S)
                 }
             }
+            }
             // x = x + atty @ c_proj + bias, in place: each output reads only its own residual entry.
-            DecodeKernels.parallelDots(out: x, ldOut: C, x: atty, ldX: C, rows: R, w: w.attentionProjection + l * C * C,
+            DecodeKernels.parallelDots(name: "decode.attention_projection", out: x, ldOut: C, x: atty, ldX: C, rows: R, w: w.attentionProjection + l * C * C,
                                        IC: C, OC: C, bias: p.attprojb + l * C, residual: x)
             layerNorm(weight: p.ln2w + l * C, bias: p.ln2b + l * C, rows: R)
-            DecodeKernels.parallelDots(out: fch, ldOut: I, x: ln, ldX: C, rows: R, w: w.fc + l * I * C,
+            DecodeKernels.parallelDots(name: "decode.fc", out: fch, ldOut: I, x: ln, ldX: C, rows: R, w: w.fc + l * I * C,
                                        IC: C, OC: I, bias: p.fcb + l * I, residual: nil)
             GELU.forward(out: fch, inp: fch, n: R * I)
-            DecodeKernels.parallelDots(out: x, ldOut: C, x: fch, ldX: I, rows: R, w: w.fcProjection + l * C * I,
+            DecodeKernels.parallelDots(name: "decode.fc_projection", out: x, ldOut: C, x: fch, ldX: I, rows: R, w: w.fcProjection + l * C * I,
                                        IC: I, OC: C, bias: p.fcprojb + l * C, residual: x)
         }
         for (i, r) in logitRows.enumerated() {
             LayerNorm.forwardRow(out: gathered + i * C, mean: statistics, rstd: statistics + 1, inp: x + r * C,
                                  weight: p.lnfw, bias: p.lnfb, C: C, eps: eps)
         }
-        DecodeKernels.parallelDots(out: logits, ldOut: V, x: gathered, ldX: C, rows: logitRows.count, w: p.wte,
+        DecodeKernels.parallelDots(name: "decode.lm_head", out: logits, ldOut: V, x: gathered, ldX: C, rows: logitRows.count, w: p.wte,
                                    IC: C, OC: V, bias: nil, residual: nil)
     }
 
@@ -104,11 +106,13 @@ final class IncrementalDecoder {
     private func layerNorm(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows R: Int) {
         let C = model.config.channels, eps = model.config.layerNormEpsilon
         let ln = self.ln, x = self.x, statistics = self.statistics
+        Profile.measure("decode.layernorm") {
         Parallel.forRanges(R, minimum: max(1, 16_384 / C)) { rows in
             for r in rows {
                 LayerNorm.forwardRow(out: ln + r * C, mean: statistics + r, rstd: statistics + R + r, inp: x + r * C,
                                      weight: weight, bias: bias, C: C, eps: eps)
             }
+        }
         }
     }
 }

@@ -59,7 +59,7 @@ public final class Sampler {
         let promptTokens = prompts.reduce(0) { $0 + $1.count }
         let decoder = IncrementalDecoder(model: model, weights: weights, sequences: B, positions: S,
                                          rows: max(B, promptTokens))
-        decoder.prefill(prompts: prompts)
+        Profile.measure("sample.prefill") { decoder.prefill(prompts: prompts) }
 
         let V = config.vocabSize
         var randoms = requests.map { SeededRandom(seed: $0.seed, stream: $0.stream) }
@@ -71,6 +71,7 @@ public final class Sampler {
         var choices = [(id: Int, logProbability: Float)](repeating: (0, 0), count: B)
         while !rows.isEmpty {
             let R = rows.count
+            Profile.measure("sample.choose") {
             randoms.withUnsafeMutableBufferPointer { random in
                 choices.withUnsafeMutableBufferPointer { chosen in
                     Parallel.forRanges(R, minimum: max(1, 16_384 / V)) { range in
@@ -82,6 +83,7 @@ public final class Sampler {
                         }
                     }
                 }
+            }
             }
             var next: [Int] = [], nextTokens: [Int] = [], positions: [Int] = []
             for r in 0..<R {
