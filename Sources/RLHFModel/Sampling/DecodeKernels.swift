@@ -22,65 +22,79 @@ enum DecodeKernels {
             if let residual { v = residual[r * ldOut + j] + v }
             out[r * ldOut + j] = v
         }
-        // Outputs in tiles of about 128 KB of weights, so a tile read once from memory serves every
-        // row block from the L2 cache.
+        // Blocked for the caches: outputs in tiles of about 128 KB of weights and rows in panels of
+        // about 512 KB of inputs, so a tile read once from memory serves a whole panel from L2.
         let tile = max(4, ((1 << 15) / max(IC, 1)) & ~3)
-        var t0 = outputs.lowerBound
-        while t0 < outputs.upperBound {
-            let t1 = min(outputs.upperBound, t0 + tile)
-            var r = 0
-            // Four rows share each weight load (batches: compute-bound).
-            while r + 4 <= R {
-                let x0 = x + r * ldX, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX
-                for j in t0..<t1 {
-                    let wj = w + j * IC
-                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                    var i = 0
-                    while i + 8 <= IC {
-                        let wv = load8(wj + i)
-                        a0 += load8(x0 + i) * wv; a1 += load8(x1 + i) * wv
-                        a2 += load8(x2 + i) * wv; a3 += load8(x3 + i) * wv
-                        i += 8
-                    }
-                    finish(r, j, tail(lanes(a0), x0, wj, i, IC))
-                    finish(r + 1, j, tail(lanes(a1), x1, wj, i, IC))
-                    finish(r + 2, j, tail(lanes(a2), x2, wj, i, IC))
-                    finish(r + 3, j, tail(lanes(a3), x3, wj, i, IC))
+        let panel = max(4, ((1 << 17) / max(IC, 1)) & ~3)
+        var p0 = 0
+        while p0 < R {
+            let p1 = min(R, p0 + panel)
+            var t0 = outputs.lowerBound
+            while t0 < outputs.upperBound {
+                let t1 = min(outputs.upperBound, t0 + tile)
+                var r = p0
+                while r + 4 <= p1 {
+                    rowBlock(r, t0..<t1)
+                    r += 4
                 }
-                r += 4
+                while r < p1 {
+                    singleRow(r, t0..<t1)
+                    r += 1
+                }
+                t0 = t1
             }
-            // Remaining rows one at a time, four outputs sharing each input load (batch 1: memory-bound,
-            // four weight streams in flight).
-            while r < R {
-                let xr = x + r * ldX
-                var j = t0
-                while j + 4 <= t1 {
-                    let w0 = w + j * IC, w1 = w0 + IC, w2 = w1 + IC, w3 = w2 + IC
-                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                    var i = 0
-                    while i + 8 <= IC {
-                        let xv = load8(xr + i)
-                        a0 += load8(w0 + i) * xv; a1 += load8(w1 + i) * xv
-                        a2 += load8(w2 + i) * xv; a3 += load8(w3 + i) * xv
-                        i += 8
-                    }
-                    finish(r, j, tail(lanes(a0), xr, w0, i, IC))
-                    finish(r, j + 1, tail(lanes(a1), xr, w1, i, IC))
-                    finish(r, j + 2, tail(lanes(a2), xr, w2, i, IC))
-                    finish(r, j + 3, tail(lanes(a3), xr, w3, i, IC))
-                    j += 4
+            p0 = p1
+        }
+
+        // Four rows share each weight load (batches: compute-bound).
+        @inline(__always) func rowBlock(_ r: Int, _ js: Range<Int>) {
+            let x0 = x + r * ldX, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX
+            for j in js {
+                let wj = w + j * IC
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var i = 0
+                while i + 8 <= IC {
+                    let wv = load8(wj + i)
+                    a0 += load8(x0 + i) * wv; a1 += load8(x1 + i) * wv
+                    a2 += load8(x2 + i) * wv; a3 += load8(x3 + i) * wv
+                    i += 8
                 }
-                while j < t1 {
-                    let wj = w + j * IC
-                    var a0 = SIMD8<Float>()
-                    var i = 0
-                    while i + 8 <= IC { a0 += load8(xr + i) * load8(wj + i); i += 8 }
-                    finish(r, j, tail(lanes(a0), xr, wj, i, IC))
-                    j += 1
-                }
-                r += 1
+                finish(r, j, tail(lanes(a0), x0, wj, i, IC))
+                finish(r + 1, j, tail(lanes(a1), x1, wj, i, IC))
+                finish(r + 2, j, tail(lanes(a2), x2, wj, i, IC))
+                finish(r + 3, j, tail(lanes(a3), x3, wj, i, IC))
             }
-            t0 = t1
+        }
+
+        // One row, four outputs sharing each input load (batch 1: memory-bound, four weight streams
+        // in flight).
+        @inline(__always) func singleRow(_ r: Int, _ js: Range<Int>) {
+            let xr = x + r * ldX
+            var j = js.lowerBound
+            while j + 4 <= js.upperBound {
+                let w0 = w + j * IC, w1 = w0 + IC, w2 = w1 + IC, w3 = w2 + IC
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                var i = 0
+                while i + 8 <= IC {
+                    let xv = load8(xr + i)
+                    a0 += load8(w0 + i) * xv; a1 += load8(w1 + i) * xv
+                    a2 += load8(w2 + i) * xv; a3 += load8(w3 + i) * xv
+                    i += 8
+                }
+                finish(r, j, tail(lanes(a0), xr, w0, i, IC))
+                finish(r, j + 1, tail(lanes(a1), xr, w1, i, IC))
+                finish(r, j + 2, tail(lanes(a2), xr, w2, i, IC))
+                finish(r, j + 3, tail(lanes(a3), xr, w3, i, IC))
+                j += 4
+            }
+            while j < js.upperBound {
+                let wj = w + j * IC
+                var a0 = SIMD8<Float>()
+                var i = 0
+                while i + 8 <= IC { a0 += load8(xr + i) * load8(wj + i); i += 8 }
+                finish(r, j, tail(lanes(a0), xr, wj, i, IC))
+                j += 1
+            }
         }
     }
 
