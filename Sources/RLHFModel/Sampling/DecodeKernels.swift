@@ -129,14 +129,48 @@ enum DecodeKernels {
     }
 
     /// One query against its cached keys and values (positions 0 ... last): out (HS) =
-    /// softmax(q . k_t / sqrt(HS)) summed over v_t. `scores` is scratch of at least last + 1 floats.
+    /// sum over t of softmax(q . k_t / sqrt(HS)) v_t. `keys` is (HS, S) (transposed), `values` (S, HS);
+    /// `scores` is scratch of at least last + 1 floats.
     @inline(__always)
-    static func attend(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+    static func attend(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>, S: Int,
                        values: UnsafePointer<Float>, last: Int, HS: Int, scale: Float,
                        scores: UnsafeMutablePointer<Float>) {
-        for t in 0...last { scores[t] = vectorDot(q, keys + t * HS, HS) * scale }
-        Attention.softmaxCausalRow(scores, last + 1, last + 1)
-        out.update(repeating: 0, count: HS)
-        for t in 0...last { vectorAddScaled(out, scores[t], values + t * HS, HS) }
+        let n = last + 1
+        // scores[t] = sum over d of q[d] * k[d, t], d in order; then times the scale.
+        scores.update(repeating: 0, count: n)
+        for d in 0..<HS {
+            let qd = SIMD8<Float>(repeating: q[d]), row = keys + d * S
+            var t = 0
+            while t + 8 <= n { store8(scores + t, load8(scores + t) + qd * load8(row + t)); t += 8 }
+            while t < n { scores[t] += q[d] * row[t]; t += 1 }
+        }
+        let vs = SIMD8<Float>(repeating: scale)
+        var t = 0
+        while t + 8 <= n { store8(scores + t, load8(scores + t) * vs); t += 8 }
+        while t < n { scores[t] *= scale; t += 1 }
+        Attention.softmaxCausalRow(scores, n, n)
+        // out = sum over t of p_t v_t, t in order, 32 dimensions at a time held in registers.
+        var d0 = 0
+        while d0 + 32 <= HS {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for t in 0..<n {
+                let p = SIMD8<Float>(repeating: scores[t]), v = values + t * HS + d0
+                a0 += p * load8(v); a1 += p * load8(v + 8); a2 += p * load8(v + 16); a3 += p * load8(v + 24)
+            }
+            store8(out + d0, a0); store8(out + d0 + 8, a1); store8(out + d0 + 16, a2); store8(out + d0 + 24, a3)
+            d0 += 32
+        }
+        while d0 + 8 <= HS {
+            var a0 = SIMD8<Float>()
+            for t in 0..<n { a0 += SIMD8<Float>(repeating: scores[t]) * load8(values + t * HS + d0) }
+            store8(out + d0, a0)
+            d0 += 8
+        }
+        while d0 < HS {
+            var a: Float = 0
+            for t in 0..<n { a += scores[t] * values[t * HS + d0] }
+            out[d0] = a
+            d0 += 1
+        }
     }
 }

@@ -79,7 +79,7 @@ final class IncrementalDecoder {
                     let r = job / NH, h = job % NH
                     let b = sequences[r]
                     DecodeKernels.attend(out: atty + r * C + h * HS, q: qkv + r * 3 * C + h * HS,
-                                         keys: cache.keys(l, b, h), values: cache.values(l, b, h), last: positions[r],
+                                         keys: cache.keys(l, b, h), S: S, values: cache.values(l, b, h), last: positions[r],
                                          HS: HS, scale: scale, scores: scores + job * S)
                 }
             }
