@@ -75,4 +75,19 @@ final class SamplingCommandsTests: XCTestCase {
         XCTAssertEqual(missing.code, 1)
         XCTAssert(missing.stderr.contains("nowhere"), missing.stderr)
     }
+
+    func testBenchSamplePrintsOneJSONLinePerConfigAndBatch() throws {
+        let dir = TemporaryDirectory("sample-cli")
+        let run = rlhf(["bench", "sample", "--config", "tiny", "--batch", "2", "--batch", "3", "--iters", "1"], in: dir)
+        XCTAssertEqual(run.code, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map { try! JSONParser.parse(Array($0.utf8)).objectValue! }
+        XCTAssertEqual(lines.map { $0["batch"]?.intValue }, [2, 3])
+        for line in lines {
+            XCTAssertEqual(line["config"]?.stringValue, "tiny")
+            XCTAssertEqual(line["unit"]?.stringValue, "new tokens/s")
+            XCTAssertEqual(line["new_tokens"]?.intValue, 96)
+            XCTAssertEqual(line["top_k"]?.intValue, 50)
+            XCTAssertGreaterThan(line["median"]?.doubleValue ?? 0, 0)
+        }
+    }
 }
