@@ -4,6 +4,17 @@ import RLHFTestSupport
 import XCTest
 @testable import RLHFModel
 
+extension Array where Element == [Float] {
+    /// Pointers to every inner array's storage, valid inside `body`.
+    func withUnsafeBufferPointers<R>(_ body: ([UnsafeBufferPointer<Float>]) throws -> R) rethrows -> R {
+        func go(_ i: Int, _ acc: [UnsafeBufferPointer<Float>]) throws -> R {
+            if i == count { return try body(acc) }
+            return try self[i].withUnsafeBufferPointer { try go(i + 1, acc + [$0]) }
+        }
+        return try go(0, [])
+    }
+}
+
 /// `rlhf model import` on Hugging Face folders the tests write themselves: each variant a real file
 /// may come in, and each refusal with its reason.
 final class HuggingFaceImportTests: XCTestCase {
@@ -117,6 +128,31 @@ final class HuggingFaceImportTests: XCTestCase {
         XCTAssertEqual(summary.tokenizerFiles, ["merges.txt", "tokenizer.json"])
         XCTAssertEqual(try String(contentsOfFile: dir.file("out/tokenizer.json"), encoding: .utf8), "{\"version\": \"1.0\"}")
         XCTAssertEqual(try Checkpoint.load(from: dir.file("out")).model.parameters.array, model.parameters.array)
+    }
+
+    /// transformers' GPT2ForSequenceClassification stores score.weight [1, C] and no bias.
+    func testASequenceClassificationFolderImportsWithAZeroBias() throws {
+        let model = try Fixtures.model(config, scalarHead: true, seed: 10)
+        let dir = TemporaryDirectory("hf-import")
+        let withoutBias = try GPT2(config: config, scalarHead: false)
+        withoutBias.parameters.pointer.update(from: model.parameters.pointer, count: withoutBias.layout.count)
+        try writeFolder(dir.file("in"), model: withoutBias, precision: .f32, prefix: true, buffers: false,
+                        overrides: ["architectures": .array([.string("GPT2ForSequenceClassification")]), "num_labels": .int(1)])
+        // Add score.weight (no score.bias) to the file.
+        let file = try SafetensorsFile(path: dir.file("in/model.safetensors"))
+        var tensors: [(String, [Int], [Float])] = try file.header.entries.map { ($0.name, $0.shape, try file.readFloats($0.name)) }
+        tensors.append(("score.weight", [1, config.channels], Array(model.view(model.layout.tensor(.scalarHeadWeight)!))))
+        let buffers = tensors.map { $0.2 }
+        try buffers.withUnsafeBufferPointers { pointers in
+            try SafetensorsWriter.write(zip(tensors, pointers).map { SafetensorsWriter.Tensor(name: $0.0.0, shape: $0.0.1, floats: $0.1) },
+                                        to: dir.file("in/model.safetensors"))
+        }
+        _ = try HuggingFaceImport.run(from: dir.file("in"), to: dir.file("out"))
+        let loaded = try Checkpoint.load(from: dir.file("out")).model
+        XCTAssertTrue(loaded.hasScalarHead)
+        XCTAssertEqual(Array(loaded.view(loaded.layout.tensor(.scalarHeadWeight)!)), Array(model.view(model.layout.tensor(.scalarHeadWeight)!)))
+        XCTAssertEqual(Array(loaded.view(loaded.layout.tensor(.scalarHeadBias)!)), [0])
+        XCTAssertEqual(Array(loaded.view(loaded.layout.tensor(.qkvWeight, layer: 1)!)), Array(model.view(model.layout.tensor(.qkvWeight, layer: 1)!)))
     }
 
     func testRefusalsNameTheirReason() throws {
