@@ -29,5 +29,9 @@ public enum CommandRegistry {
         BenchTokenizerCommand.self,
         BenchLabelCommand.self,
         BenchModelCommand.self,
+        // Sampling and Hugging Face models (issue 9)
+        SampleCommand.self,
+        ModelImportCommand.self,
+        BenchSampleCommand.self,
     ]
 }

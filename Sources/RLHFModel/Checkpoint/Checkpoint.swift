@@ -67,6 +67,8 @@ public struct Checkpoint {
         var used = Set<String>()
         for tensor in model.layout.tensors {
             if (tensor.kind == .scalarHeadWeight || tensor.kind == .scalarHeadBias) && !headFromFile { continue }
+            // transformers' GPT2ForSequenceClassification has a score head without bias: zero, as it computes.
+            if tensor.kind == .scalarHeadBias && file.header.entry("score.bias") == nil { continue }
             guard let name = HuggingFaceNames.candidates(tensor).first(where: { file.header.entry($0) != nil }) else {
                 throw .missingTensor(path: file.path, name: HuggingFaceNames.name(tensor))
             }
