@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "RLHFTrainTests", dependencies: ["RLHFTrain", "RLHFTokenizer", "RLHFTestSupport"]),
         .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFStore", "RLHFData", "RLHFTestSupport"]),
         // Depends on the executable so end-to-end tests can run the built binary (concurrent processes).
-        .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFTestSupport", "rlhf"]),
+        .testTarget(name: "RLHFCommandsTests", dependencies: ["RLHFCommands", "RLHFStore", "RLHFModel", "RLHFTrain", "RLHFTestSupport", "rlhf"]),
     ]
 )

@@ -16,6 +16,19 @@ public struct StepReport: Sendable {
     public let tokensPerSecond: Double
     public let epoch: Double
 
+    public init(step: Int, totalSteps: Int, stepsThisRun: Int, secondsThisRun: Double, loss: Float, learningRate: Float,
+                gradientNorm: Float, tokensPerSecond: Double, epoch: Double) {
+        self.step = step
+        self.totalSteps = totalSteps
+        self.stepsThisRun = stepsThisRun
+        self.secondsThisRun = secondsThisRun
+        self.loss = loss
+        self.learningRate = learningRate
+        self.gradientNorm = gradientNorm
+        self.tokensPerSecond = tokensPerSecond
+        self.epoch = epoch
+    }
+
     /// Seconds left at this run's average pace.
     public var secondsLeft: Double {
         guard stepsThisRun > 0 else { return 0 }

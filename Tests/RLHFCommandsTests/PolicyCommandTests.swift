@@ -122,6 +122,21 @@ import Testing
         #expect(refused.code == 1 && refused.stderr.contains("training examples changed"))
     }
 
+    @Test func aFlagBeatsTheHyperparameterFile() throws {
+        try prepare()
+        let hparams = try write(#"{"learning_rate": 0.002, "max_steps": 5, "max_length": 40}"#, "h.json")
+        let result = run(["sft", "--config", "shape.json", "--tokenizer", "tok", "--out", "m", "--hparams", hparams, "--max-steps", "2"])
+        #expect(result.code == 0, "\(result.stderr)")
+        let s = try Store(path: store)
+        var config = ""
+        try s.forEachRow("SELECT config FROM runs WHERE id = 1") { config = $0.text(0) }
+        let hyperparameters = try JSONParser.parse(Array(config.utf8)).objectValue?["hyperparameters"]?.objectValue
+        #expect(hyperparameters?["max_steps"]?.intValue == 2)
+        #expect(hyperparameters?["max_length"]?.intValue == 40)
+        #expect(hyperparameters?["learning_rate"]?.doubleValue == 0.002)
+        #expect(try s.count("SELECT max(step) FROM run_metrics WHERE run_id = 1") == 2)
+    }
+
     @Test func errorsSayWhatToDo() throws {
         #expect(run(["init"]).code == 0)
         #expect(run(["tokenizer", "train", "--vocab-size", "260", "--out", "tok", try write("a b c a b c", "t.txt")]).code == 0)

@@ -17,7 +17,15 @@ final class SamplerTests: XCTestCase {
         return Array(model.logits()[(sequence.count - 1) * V ..< sequence.count * V])
     }
 
+    /// Capacity 5 splits the 17 prompt tokens over four calls, some prompts across two.
     func testCachedLogitsEqualTheFullForwardAtEveryStep() throws {
+        let whole = try checkCachedLogits(capacity: 32), split = try checkCachedLogits(capacity: 5)
+        XCTAssertEqual(whole, split, "splitting the prompts between calls changed some logits")
+    }
+
+    /// Every prefill and step logit row, in order.
+    func checkCachedLogits(capacity: Int) throws -> [[Float]] {
+        var seen: [[Float]] = []
         let model = try Fixtures.model(scalarHead: false)
         let V = model.config.vocabSize
         var random = SeededRandom(seed: 11)
@@ -25,11 +33,12 @@ final class SamplerTests: XCTestCase {
         let continuations = prompts.indices.map { b in (0..<(3 + 2 * b)).map { _ in random.nextInt(below: V) } }
         let S = model.config.contextLength
         let decoder = IncrementalDecoder(model: model, weights: DecodeWeights(model), sequences: prompts.count, positions: S,
-                                         rows: 32)
+                                         rows: capacity)
         decoder.prefill(prompts: prompts)
         for (b, prompt) in prompts.enumerated() {
             let expected = try fullLogits(model, prompt)
-            let report = Tolerance.compare("prefill logits, sequence \(b)", actual: Array(UnsafeBufferPointer(start: decoder.logits + b * V, count: V)),
+            seen.append(Array(UnsafeBufferPointer(start: decoder.logits + b * V, count: V)))
+            let report = Tolerance.compare("prefill logits, sequence \(b), capacity \(capacity)", actual: Array(UnsafeBufferPointer(start: decoder.logits + b * V, count: V)),
                                            expected: expected, relative: 1e-5, absolute: 1e-5)
             XCTAssert(report.passed, "\(report)")
         }
@@ -41,14 +50,16 @@ final class SamplerTests: XCTestCase {
                         positions: active.map { prompts[$0].count + step }, logitRows: Array(active.indices))
             for (r, b) in active.enumerated() {
                 let actual = Array(UnsafeBufferPointer(start: decoder.logits + r * V, count: V))
+                seen.append(actual)
                 let expected = try fullLogits(model, prompts[b] + continuations[b][0...step])
-                let report = Tolerance.compare("step \(step) logits, sequence \(b)", actual: actual, expected: expected,
+                let report = Tolerance.compare("step \(step) logits, sequence \(b), capacity \(capacity)", actual: actual, expected: expected,
                                                relative: 1e-5, absolute: 1e-5)
                 XCTAssert(report.passed, "\(report)")
             }
             step += 1
         }
         XCTAssertEqual(step, continuations.map(\.count).max())
+        return seen
     }
 
     func testGreedyFollowsTheArgmaxOfTheFullForwardAndTopKOneAgrees() throws {

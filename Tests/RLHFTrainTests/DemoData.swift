@@ -47,22 +47,4 @@ enum DemoData {
             return sum - p * Foundation.log(p)
         }
     }
-
-    /// Greedy decoding by full forward passes (argmax of the last position's logits), until end-of-text
-    /// or `maxTokens`. The KV-cache sampler is issue 9's; this is only for checking what SFT learned.
-    static func greedy(model: GPT2, prompt: [Int], endOfText: Int, maxTokens: Int) throws -> [Int] {
-        var tokens = prompt
-        var generated: [Int] = []
-        let V = model.config.vocabSize
-        while generated.count < maxTokens && tokens.count < model.config.contextLength {
-            try model.forward(TokenBatch(sequences: [tokens]))
-            let logits = model.logits()
-            let last = logits[((tokens.count - 1) * V)..<(tokens.count * V)]
-            guard let next = last.indices.max(by: { last[$0] < last[$1] }).map({ $0 - last.startIndex }) else { break }
-            generated.append(next)
-            tokens.append(next)
-            if next == endOfText { break }
-        }
-        return generated
-    }
 }

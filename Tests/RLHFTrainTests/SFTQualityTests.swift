@@ -44,12 +44,18 @@ import Testing
         for (step, name, value) in metrics.values where name == "eval_loss" { print("  step \(step) eval_loss \(value)") }
         #expect(validationLoss < 0.5 * entropy, "validation loss \(validationLoss) vs unigram entropy \(entropy)")
 
+        // Greedy completions through the KV-cache sampler, for 8 distinct validation prompts.
+        var prompts: [(id: Int64, text: String)] = []
+        for pair in validationPairs where !prompts.contains(where: { $0.text == pair.prompt }) && prompts.count < 8 {
+            prompts.append((Int64(prompts.count), pair.prompt))
+        }
         var ended = 0
-        for pair in validationPairs.prefix(8) {
-            let generated = try DemoData.greedy(model: model, prompt: tokenizer.encodeOrdinary(pair.prompt), endOfText: eos,
-                                                maxTokens: 40)
-            print("  \(pair.prompt) ->\(try tokenizer.decodeLossy(generated.filter { $0 != eos }))\(generated.last == eos ? " <eos>" : "")")
-            if generated.last == eos { ended += 1 }
+        try PolicySampler(model: model, tokenizer: tokenizer).sample(
+            prompts: prompts, samples: 1, settings: SamplingSettings(temperature: 0, maxNewTokens: 40), seed: 0) { batch in
+            for sample in batch {
+                print("  \(prompts[Int(sample.promptID)].text) ->\(sample.text)\(sample.stopped ? " <eos>" : "")")
+                if sample.stopped && sample.tokens.last == eos { ended += 1 }
+            }
         }
         #expect(ended == 8, "\(ended) of 8 greedy completions ended with end-of-text")
     }

@@ -22,6 +22,8 @@ public enum CommandRegistry {
         // Policy training (issue 10).
         PretrainCommand.self,
         SFTCommand.self,
+        GenerateCommand.self,
+        ChatCommand.self,
         // Reward model (issue 11).
         TrainRMCommand.self,
         ScoreCommand.self,
@@ -31,5 +33,9 @@ public enum CommandRegistry {
         BenchTokenizerCommand.self,
         BenchLabelCommand.self,
         BenchModelCommand.self,
+        // Sampling and Hugging Face models (issue 9)
+        SampleCommand.self,
+        ModelImportCommand.self,
+        BenchSampleCommand.self,
     ]
 }

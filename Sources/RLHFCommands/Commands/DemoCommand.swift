@@ -16,7 +16,7 @@ struct DemoCommand: Command {
     static let options: [OptionSpec] = [.value("--dir", "DIR", "work folder (default ./rlhf-demo; its store is replaced)")]
     static let notBuiltYet = [
         "GPT-2 model core (issue 8), sampling (issue 9)",
-        "pretrain / sft / generate (issue 10), reward model (issue 11), PPO",
+        "reward model (issue 11), PPO",
     ]
 
     let dir: String
@@ -56,6 +56,8 @@ struct DemoCommand: Command {
         let original = try Data(contentsOf: URL(fileURLWithPath: exportPath))
         guard Array(original) == again.bytes else { throw CommandFailure("round trip changed the export: please report this") }
         context.say("exported \(exported.records) records to \(exportPath); re-import and export gave the same bytes")
+
+        try policyStages(storePath: storePath, datasetDir: datasetDir, context)
 
         context.say("== not built yet, skipped:")
         for stage in Self.notBuiltYet { context.say("  - \(stage)") }

@@ -1,6 +1,7 @@
 import Foundation
 import RLHFCore
 import RLHFModel
+import RLHFTokenizer
 
 /// `rlhf logprobs`: how likely a model finds a token sequence, token by token.
 struct LogprobsCommand: Command {
@@ -54,10 +55,7 @@ struct LogprobsCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        guard let ids else {
-            // The tokenizer lands on its own branch; until it is wired here, text cannot be encoded.
-            throw CommandFailure("scoring TEXT needs a tokenizer, which this build does not have yet: use --ids for now")
-        }
+        let ids = try self.ids ?? encodeText(context)
         let model = try Checkpoint.load(from: modelDirectory).model
         let result = try SequenceLogProbabilities.compute(model: model, ids: ids)
         if json {
@@ -74,5 +72,25 @@ struct LogprobsCommand: Command {
             table += "perplexity\t\(String(format: "%.4f", result.perplexity))\n"
             try context.stdout.write(table)
         }
+    }
+
+    /// TEXT through the model folder's own tokenizer, with ordinary encoding: `<|endoftext|>` typed in
+    /// the text stays text, as in every training path (the serialiser appends end-of-text by id).
+    private func encodeText(_ context: CommandContext) throws -> [Int] {
+        guard let text else { return [] }
+        try TokenizerOption.checkArgumentIsUTF8(text)
+        let tokenizer: BPETokenizer
+        do {
+            tokenizer = try BPETokenizer(directory: modelDirectory)
+        } catch {
+            throw CommandFailure("\(modelDirectory) has no usable tokenizer (\(error)); score ids with --ids, "
+                + "or copy tokenizer.json into the model folder")
+        }
+        let ids = tokenizer.encodeOrdinary(text)
+        guard ids.count >= 2 else {
+            throw CommandFailure("TEXT encodes to \(ids.count) token\(ids.count == 1 ? "" : "s"); scoring needs "
+                + "at least two: the first is only context for the second")
+        }
+        return ids
     }
 }

@@ -67,11 +67,8 @@ public struct Checkpoint {
         var used = Set<String>()
         for tensor in model.layout.tensors {
             if (tensor.kind == .scalarHeadWeight || tensor.kind == .scalarHeadBias) && !headFromFile { continue }
-            // A head without score.bias is transformers' bias-free score layer: bias 0 (see `writeTensors`).
-            if tensor.kind == .scalarHeadBias && file.header.entry("score.bias") == nil {
-                model.parameters[tensor.offset] = 0
-                continue
-            }
+            // transformers' GPT2ForSequenceClassification has a score head without bias: zero, as it computes.
+            if tensor.kind == .scalarHeadBias && file.header.entry("score.bias") == nil { continue }
             guard let name = HuggingFaceNames.candidates(tensor).first(where: { file.header.entry($0) != nil }) else {
                 throw .missingTensor(path: file.path, name: HuggingFaceNames.name(tensor))
             }

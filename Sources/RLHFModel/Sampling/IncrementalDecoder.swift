@@ -18,34 +18,50 @@ final class IncrementalDecoder {
     private let atty: UnsafeMutablePointer<Float>     // (R, C)
     private let fch: UnsafeMutablePointer<Float>      // (R, I)
     private let statistics: UnsafeMutablePointer<Float>  // (2R) LayerNorm mean and rstd (not needed after)
-    private let scores: UnsafeMutablePointer<Float>   // (R, NH, S) attention scratch
+    private let scores: UnsafeMutablePointer<Float>   // (16, S) attention scratch, one row per worker chunk
     private let gathered: UnsafeMutablePointer<Float> // (B, C) final hidden states of the logit rows
     /// (B, V): the last call's logits, row i for `logitRows[i]`.
     let logits: UnsafeMutablePointer<Float>
 
     init(model: GPT2, weights: DecodeWeights, sequences B: Int, positions S: Int, rows capacity: Int) {
         let config = model.config
-        let C = config.channels, I = config.innerSize, V = config.vocabSize, NH = config.heads
+        let C = config.channels, I = config.innerSize, V = config.vocabSize
         self.model = model
         self.weights = weights
         self.capacity = capacity
         cache = KVCache(config: config, sequences: B, positions: S)
-        scratch = FloatBuffer(count: capacity * (6 * C + I + 2 + NH * S) + B * (C + V))
+        scratch = FloatBuffer(count: capacity * (6 * C + I + 2) + 16 * S + B * (C + 2 * V))
         var next = scratch.pointer
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { next += n }; return next }
         x = take(capacity * C); ln = take(capacity * C); qkv = take(capacity * 3 * C); atty = take(capacity * C)
-        fch = take(capacity * I); statistics = take(2 * capacity); scores = take(capacity * NH * S)
-        gathered = take(B * C); logits = take(B * V)
+        fch = take(capacity * I); statistics = take(2 * capacity); scores = take(16 * S)
+        gathered = take(B * C); logits = take(B * V); promptLogits = take(B * V)
     }
 
-    /// A whole prompt as sequence b's first tokens (positions 0 ..< count).
+    private let promptLogits: UnsafeMutablePointer<Float>  // (B, V) prefill's logits, by sequence
+
+    /// Every prompt as its sequence's first tokens (positions 0 ..< count), in calls of at most
+    /// `capacity` rows (a prompt may be split between calls: its later rows read the earlier ones from
+    /// the cache, the same numbers either way). Leaves row b of `logits` for sequence b.
     func prefill(prompts: [[Int]]) {
-        var tokens: [Int] = [], sequences: [Int] = [], positions: [Int] = [], last: [Int] = []
-        for (b, prompt) in prompts.enumerated() {
-            for (t, id) in prompt.enumerated() { tokens.append(id); sequences.append(b); positions.append(t) }
-            last.append(tokens.count - 1)
+        let V = model.config.vocabSize
+        var tokens: [Int] = [], sequences: [Int] = [], positions: [Int] = []
+        func flush() {
+            let last = tokens.indices.filter { r in positions[r] == prompts[sequences[r]].count - 1 }
+            run(tokens: tokens, sequences: sequences, positions: positions, logitRows: last)
+            for (i, r) in last.enumerated() { (promptLogits + sequences[r] * V).update(from: logits + i * V, count: V) }
+            tokens.removeAll(keepingCapacity: true)
+            sequences.removeAll(keepingCapacity: true)
+            positions.removeAll(keepingCapacity: true)
         }
-        run(tokens: tokens, sequences: sequences, positions: positions, logitRows: last)
+        for (b, prompt) in prompts.enumerated() {
+            for (t, id) in prompt.enumerated() {
+                tokens.append(id); sequences.append(b); positions.append(t)
+                if tokens.count == capacity { flush() }
+            }
+        }
+        if !tokens.isEmpty { flush() }
+        logits.update(from: promptLogits, count: prompts.count * V)
     }
 
     /// Row r: sequence `sequences[r]` receives `tokens[r]` at `positions[r]` (its cache holds positions
@@ -53,61 +69,71 @@ final class IncrementalDecoder {
     /// `logitRows[i]`.
     func run(tokens: [Int], sequences: [Int], positions: [Int], logitRows: [Int]) {
         let config = model.config
-        let C = config.channels, I = config.innerSize, V = config.vocabSize, NH = config.heads, HS = config.headSize
+        let C = config.channels, I = config.innerSize, V = config.vocabSize
         let R = tokens.count
         precondition(R <= capacity && logitRows.count <= cache.B, "more rows than the decoder was made for")
         let p = model.params, w = weights
-        let eps = config.layerNormEpsilon
-        let scale = 1 / Float(HS).squareRoot()
-        let S = cache.S
         for r in 0..<R {
             (x + r * C).update(from: p.wte + tokens[r] * C, count: C)
             vectorAdd(x + r * C, p.wpe + positions[r] * C, C)
         }
         for l in 0..<config.layers {
             layerNorm(weight: p.ln1w + l * C, bias: p.ln1b + l * C, rows: R)
-            DecodeKernels.parallelDots(out: qkv, ldOut: 3 * C, x: ln, ldX: C, rows: R, w: w.qkv + l * 3 * C * C,
-                                       IC: C, OC: 3 * C, bias: p.qkvb + l * 3 * C, residual: nil)
+            DecodeKernels.parallelDots(name: "decode.qkv", out: qkv, ldOut: 3 * C, x: ln, ldX: C, rows: R,
+                                       w: w.qkv + l * 3 * C * C, IC: C, OC: 3 * C, bias: p.qkvb + l * 3 * C, residual: nil)
             for r in 0..<R {
                 cache.store(layer: l, sequence: sequences[r], position: positions[r], qkvRow: qkv + r * 3 * C)
             }
-            let averageWork = (positions.max() ?? 0) * HS + HS
-            let cache = self.cache, qkv = self.qkv, atty = self.atty, scores = self.scores
-            Parallel.forRanges(R * NH, minimum: max(1, (1 << 15) / averageWork)) { jobs in
-                for job in jobs {
-                    let r = job / NH, h = job % NH
-                    let b = sequences[r]
-                    DecodeKernels.attend(out: atty + r * C + h * HS, q: qkv + r * 3 * C + h * HS,
-                                         keys: cache.keys(l, b, h), values: cache.values(l, b, h), last: positions[r],
-                                         HS: HS, scale: scale, scores: scores + job * S)
-                }
-            }
+            attention(layer: l, sequences: sequences, positions: positions)
             // x = x + atty @ c_proj + bias, in place: each output reads only its own residual entry.
-            DecodeKernels.parallelDots(out: x, ldOut: C, x: atty, ldX: C, rows: R, w: w.attentionProjection + l * C * C,
-                                       IC: C, OC: C, bias: p.attprojb + l * C, residual: x)
+            DecodeKernels.parallelDots(name: "decode.attention_projection", out: x, ldOut: C, x: atty, ldX: C, rows: R,
+                                       w: w.attentionProjection + l * C * C, IC: C, OC: C, bias: p.attprojb + l * C,
+                                       residual: x)
             layerNorm(weight: p.ln2w + l * C, bias: p.ln2b + l * C, rows: R)
-            DecodeKernels.parallelDots(out: fch, ldOut: I, x: ln, ldX: C, rows: R, w: w.fc + l * I * C,
-                                       IC: C, OC: I, bias: p.fcb + l * I, residual: nil)
+            DecodeKernels.parallelDots(name: "decode.fc", out: fch, ldOut: I, x: ln, ldX: C, rows: R,
+                                       w: w.fc + l * I * C, IC: C, OC: I, bias: p.fcb + l * I, residual: nil)
             GELU.forward(out: fch, inp: fch, n: R * I)
-            DecodeKernels.parallelDots(out: x, ldOut: C, x: fch, ldX: I, rows: R, w: w.fcProjection + l * C * I,
-                                       IC: I, OC: C, bias: p.fcprojb + l * C, residual: x)
+            DecodeKernels.parallelDots(name: "decode.fc_projection", out: x, ldOut: C, x: fch, ldX: I, rows: R,
+                                       w: w.fcProjection + l * C * I, IC: I, OC: C, bias: p.fcprojb + l * C, residual: x)
         }
+        // The final LayerNorm and the tied head only for the rows whose next token is wanted.
         for (i, r) in logitRows.enumerated() {
             LayerNorm.forwardRow(out: gathered + i * C, mean: statistics, rstd: statistics + 1, inp: x + r * C,
-                                 weight: p.lnfw, bias: p.lnfb, C: C, eps: eps)
+                                 weight: p.lnfw, bias: p.lnfb, C: C, eps: config.layerNormEpsilon)
         }
-        DecodeKernels.parallelDots(out: logits, ldOut: V, x: gathered, ldX: C, rows: logitRows.count, w: p.wte,
-                                   IC: C, OC: V, bias: nil, residual: nil)
+        DecodeKernels.parallelDots(name: "decode.lm_head", out: logits, ldOut: V, x: gathered, ldX: C,
+                                   rows: logitRows.count, w: p.wte, IC: C, OC: V, bias: nil, residual: nil)
+    }
+
+    /// atty (R, C): each row's query against its own sequence's cache, one job per (row, head).
+    private func attention(layer l: Int, sequences: [Int], positions: [Int]) {
+        let NH = model.config.heads, HS = model.config.headSize, C = model.config.channels, S = cache.S
+        let scale = 1 / Float(HS).squareRoot()
+        let cache = self.cache, qkv = self.qkv, atty = self.atty, scores = self.scores
+        let jobs = positions.count * NH, jobWork = (positions.max() ?? 0) * HS + HS
+        let chunks = Parallel.chunkCount(jobs, minimum: max(1, (1 << 15) / jobWork))
+        Profile.measure("decode.attention") {
+            Parallel.forEach(chunks) { chunk in
+                for job in Parallel.range(chunk, of: chunks, total: jobs) {
+                    let r = job / NH, h = job % NH, b = sequences[r]
+                    DecodeKernels.attend(out: atty + r * C + h * HS, q: qkv + r * 3 * C + h * HS, keys: cache.keys(l, b, h),
+                                         S: S, values: cache.values(l, b, h), last: positions[r], HS: HS, scale: scale,
+                                         scores: scores + chunk * S)
+                }
+            }
+        }
     }
 
     /// ln (R, C) = LayerNorm(x) with the given gain and bias.
     private func layerNorm(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows R: Int) {
         let C = model.config.channels, eps = model.config.layerNormEpsilon
         let ln = self.ln, x = self.x, statistics = self.statistics
-        Parallel.forRanges(R, minimum: max(1, 16_384 / C)) { rows in
-            for r in rows {
-                LayerNorm.forwardRow(out: ln + r * C, mean: statistics + r, rstd: statistics + R + r, inp: x + r * C,
-                                     weight: weight, bias: bias, C: C, eps: eps)
+        Profile.measure("decode.layernorm") {
+            Parallel.forRanges(R, minimum: max(1, 16_384 / C)) { rows in
+                for r in rows {
+                    LayerNorm.forwardRow(out: ln + r * C, mean: statistics + r, rstd: statistics + R + r,
+                                         inp: x + r * C, weight: weight, bias: bias, C: C, eps: eps)
+                }
             }
         }
     }

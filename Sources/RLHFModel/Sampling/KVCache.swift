@@ -1,7 +1,8 @@
 /// Every block's keys and values for B sequences of up to S positions, so a decoding step computes only
-/// the new token's row (incremental decoding, as in GPT-2's `past_key_values`). Laid out
-/// (L, B, NH, S, HS) for keys and for values: one head's positions are contiguous, which is what the
-/// decoding attention reads.
+/// the new token's row (incremental decoding, as in GPT-2's `past_key_values`). Keys are laid out
+/// (L, B, NH, HS, S), one row per head dimension across positions, so a query's scores are a few
+/// 8-wide passes over positions with no horizontal sums; values (L, B, NH, S, HS), one row per
+/// position, which is how the weighted sum reads them.
 final class KVCache {
     let B: Int, S: Int, L: Int, NH: Int, HS: Int
     let storage: FloatBuffer
@@ -20,12 +21,13 @@ final class KVCache {
         valueBase = storage.pointer + half
     }
 
-    /// Keys of (layer, sequence, head): (S, HS).
+    /// Keys of (layer, sequence, head): (HS, S), transposed.
     @inline(__always)
     func keys(_ l: Int, _ b: Int, _ h: Int) -> UnsafeMutablePointer<Float> {
         keyBase + (((l * B + b) * NH + h) * S) * HS
     }
 
+    /// Values of (layer, sequence, head): (S, HS).
     @inline(__always)
     func values(_ l: Int, _ b: Int, _ h: Int) -> UnsafeMutablePointer<Float> {
         valueBase + (((l * B + b) * NH + h) * S) * HS
@@ -36,7 +38,8 @@ final class KVCache {
     func store(layer l: Int, sequence b: Int, position t: Int, qkvRow: UnsafePointer<Float>) {
         let C = NH * HS
         for h in 0..<NH {
-            (keys(l, b, h) + t * HS).update(from: qkvRow + C + h * HS, count: HS)
+            let k = keys(l, b, h) + t, source = qkvRow + C + h * HS
+            for d in 0..<HS { k[d * S] = source[d] }
             (values(l, b, h) + t * HS).update(from: qkvRow + 2 * C + h * HS, count: HS)
         }
     }

@@ -10,9 +10,9 @@ enum TokenChoice {
     /// `logits` (V) of one sequence; `row` (V) and `candidates` are scratch.
     static func choose(logits: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>, V: Int, settings: SamplingSettings,
                        random: inout SeededRandom, candidates: inout [(probability: Float, id: Int)]) -> (id: Int, logProbability: Float) {
-        var m = -Float.infinity
+        let m = maximum(logits, V)
         var best = 0
-        for v in 0..<V where logits[v] > m { m = logits[v]; best = v }
+        while best < V - 1 && !(logits[best] == m) { best += 1 }   // the lowest id holding the maximum
         let temperature = settings.temperature
         if temperature == 0 {
             return (best, -Foundation.log(expSum(logits, row, V, shift: m, scale: 1)))
@@ -58,6 +58,16 @@ enum TokenChoice {
             if target < cumulative { chosen = c.id; break }
         }
         return (chosen, logProbability(chosen))
+    }
+
+    /// The largest logit (NaN ignored, as `>` ignores it), 8 lanes at a time.
+    private static func maximum(_ x: UnsafePointer<Float>, _ V: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= V { lanes = lanesMax(lanes, load8(x + i)); i += 8 }
+        var m = horizontalMax(lanes)
+        while i < V { if x[i] > m { m = x[i] }; i += 1 }
+        return m
     }
 
     /// row = exp((logits - shift) * scale); returns its sum (fixed order).

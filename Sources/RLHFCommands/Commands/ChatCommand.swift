@@ -1,0 +1,69 @@
+import Foundation
+import RLHFCore
+import RLHFModel
+import RLHFTrain
+
+/// `rlhf chat`: try a policy by hand, one prompt at a time.
+struct ChatCommand: Command {
+    static let name = "chat"
+    static let abstract = "Type a prompt, read the model's completion; one prompt at a time"
+    static let usage = "rlhf chat --model DIR [--temperature T] [--top-p P] [--top-k K] [--max-tokens N] [--seed S]"
+    static let discussion = """
+        Each line read from stdin is one prompt, encoded on its own as SFT and generate encode stored prompts
+        (so type it as the store holds prompts, e.g. "Write a short review of the red kettle:"). The
+        completion goes to stdout, one line per prompt (newlines inside it shown as \\n). No history is kept
+        between prompts. An empty line is skipped; end of input or "/quit" ends. The n-th prompt draws from
+        stream n of the seed, so a scripted session repeats exactly.
+        """
+    static let options: [OptionSpec] = [
+        .value("--model", "DIR", "the model folder, with its tokenizer (required)"),
+        .value("--temperature", "T", "softmax temperature; 0 is greedy (default 0.7)"),
+        .value("--top-p", "P", "nucleus sampling share (default 1: off)"),
+        .value("--top-k", "K", "keep only the K most probable tokens (default 0: off)"),
+        .value("--max-tokens", "N", "new tokens per reply at most (default 64)"),
+        .value("--seed", "S", "random seed (default 0)"),
+    ]
+
+    let modelDirectory: String
+    let settings: SamplingSettings
+    let seed: UInt64
+
+    init(_ arguments: ParsedArguments, context: CommandContext) throws {
+        guard let model = arguments.string("--model") else { throw UsageError("'rlhf chat' needs --model DIR") }
+        modelDirectory = context.resolve(model)
+        settings = SamplingSettings(temperature: Float(try arguments.double("--temperature", range: 0...100) ?? 0.7),
+                                    topK: try arguments.int("--top-k", range: 0...Int(Int32.max)) ?? 0,
+                                    topP: Float(try arguments.double("--top-p", range: 0.000001...1) ?? 1),
+                                    maxNewTokens: try arguments.int("--max-tokens", range: 1...1_000_000) ?? 64)
+        seed = try arguments.uint64("--seed") ?? 0
+    }
+
+    func run(_ context: CommandContext) throws {
+        let policy = try PolicyModel.load(modelDirectory, store: nil)
+        let model = policy.model
+        let sampler = try PolicySampler(model: model, tokenizer: policy.tokenizer)
+        var settings = self.settings
+        settings.maxNewTokens = min(settings.maxNewTokens, model.config.contextLength - 1)
+        let interactive = context.stdinIsTerminal
+        if interactive {
+            context.say("model \(modelDirectory): \(model.config.layers) layers x \(model.config.channels); one prompt per line, /quit or Ctrl-D to end")
+        }
+        let reader = LineReader(source: context.stdin)
+        var turn: Int64 = 0
+        while true {
+            if interactive { try context.stderr.write("> "); try context.stderr.flush() }
+            guard let bytes = try reader.nextLineBytes() else { break }
+            var prompt = String(decoding: bytes, as: UTF8.self)
+            if prompt.hasSuffix("\r") { prompt.removeLast() }
+            if prompt == "/quit" { break }
+            if prompt.isEmpty { continue }
+            var reply: PolicySample? = nil
+            try sampler.sample(prompts: [(turn, prompt)], samples: 1, settings: settings, seed: seed) { reply = $0.first }
+            turn += 1
+            guard let reply else { continue }
+            let shown = reply.text.replacingOccurrences(of: "\n", with: "\\n")
+            try context.stdout.write(shown + (reply.stopped ? "" : " [cut at \(settings.maxNewTokens) tokens]") + "\n")
+            try context.stdout.flush()
+        }
+    }
+}
