@@ -38,4 +38,18 @@ extension DemoCommand {
                   "--store", storePath], context)
         try step(["stats", "--store", storePath], context)
     }
+
+    /// Stage three (issue 11): a reward model from the SFT policy on every current label of the train
+    /// split, early-stopped on validation and reported on test beside the length-only rule; then
+    /// the test split's completions scored into the store, and one hand-written pair scored both ways.
+    func rewardStages(storePath: String, _ context: CommandContext) throws {
+        for folder in ["rm", "rm-checkpoints"] { try? FileManager.default.removeItem(atPath: dir + "/" + folder) }
+        try step(["train-rm", "--init", dir + "/sft", "--out", dir + "/rm", "--epochs", "2", "--learning-rate", "1e-3",
+                  "--max-length", "64", "--normalization-samples", "64", "--store", storePath], context)
+        try step(["score", "--rm", dir + "/rm", "--split", "test", "--store", storePath], context, quiet: true)
+        let prompt = "Write a short review of the blue kettle:"
+        for completion in [" It is great and it works well.", " It is bad and it broke."] {
+            try step(["score", "--rm", dir + "/rm", "--prompt", prompt, "--completion", completion], context)
+        }
+    }
 }

@@ -15,8 +15,7 @@ struct DemoCommand: Command {
     static let usage = "rlhf demo [--dir DIR]"
     static let options: [OptionSpec] = [.value("--dir", "DIR", "work folder (default ./rlhf-demo; its store is replaced)")]
     static let notBuiltYet = [
-        "GPT-2 model core (issue 8), sampling (issue 9)",
-        "reward model (issue 11), PPO",
+        "PPO (rlhf ppo): not yet an issue",
     ]
 
     let dir: String
@@ -58,17 +57,21 @@ struct DemoCommand: Command {
         context.say("exported \(exported.records) records to \(exportPath); re-import and export gave the same bytes")
 
         try policyStages(storePath: storePath, datasetDir: datasetDir, context)
+        try rewardStages(storePath: storePath, context)
 
         context.say("== not built yet, skipped:")
         for stage in Self.notBuiltYet { context.say("  - \(stage)") }
     }
 
-    /// Runs one rlhf command in-process, its data and messages both to the demo's stderr.
-    func step(_ arguments: [String], _ context: CommandContext) throws {
+    /// Runs one rlhf command in-process, its data and messages both to the demo's stderr; `quiet` keeps
+    /// a long data stream (one line per completion) off the screen and says how many lines it was.
+    func step(_ arguments: [String], _ context: CommandContext, quiet: Bool = false) throws {
         context.say("== rlhf " + arguments.map { Self.relative($0, to: context.currentDirectory) }.joined(separator: " "))
-        let inner = CommandContext(stdout: context.stderr, stderr: context.stderr, stdin: MemorySource(""),
+        let data = MemorySink()
+        let inner = CommandContext(stdout: quiet ? data : context.stderr, stderr: context.stderr, stdin: MemorySource(""),
                                    environment: context.environment, currentDirectory: context.currentDirectory)
         let code = RLHF.main(arguments, context: inner)
+        if quiet { context.say("(\(data.text.split(separator: "\n").count) lines of output not shown)") }
         guard code == 0 else { throw CommandFailure("demo step 'rlhf \(arguments.joined(separator: " "))' failed (exit \(code)); see the message above") }
     }
 
