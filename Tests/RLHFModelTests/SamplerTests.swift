@@ -62,6 +62,38 @@ final class SamplerTests: XCTestCase {
         return seen
     }
 
+    /// The decoding products against a double-precision loop, and each row's bits the same alone or
+    /// among 9 rows (4-row blocks, single rows, two output tiles, a 5-float tail, bias and residual).
+    func testDotKernelsMatchANaiveLoopAndGiveARowTheSameBitsInAnyBatch() {
+        let R = 9, IC = 37, OC = 1000
+        let x = Fixtures.gaussians(R * IC, seed: 21), w = Fixtures.gaussians(OC * IC, seed: 22)
+        let bias = Fixtures.gaussians(OC, seed: 23), residual = Fixtures.gaussians(R * OC, seed: 24)
+        func run(rows: Range<Int>) -> [Float] {
+            var out = Array(residual[(rows.lowerBound * OC)..<(rows.upperBound * OC)])
+            let count = rows.count
+            out.withUnsafeMutableBufferPointer { o in
+                let base = o.baseAddress!
+                DecodeKernels.parallelDots(name: "test", out: base, ldOut: OC, x: x.withUnsafeBufferPointer { $0.baseAddress! } + rows.lowerBound * IC,
+                                           ldX: IC, rows: count, w: w.withUnsafeBufferPointer { $0.baseAddress! }, IC: IC, OC: OC,
+                                           bias: bias.withUnsafeBufferPointer { $0.baseAddress! }, residual: UnsafePointer(base))
+            }
+            return out
+        }
+        let all = run(rows: 0..<R)
+        var expected = [Double](repeating: 0, count: R * OC)
+        for r in 0..<R { for j in 0..<OC {
+            var s = Double(bias[j]) + Double(residual[r * OC + j])
+            for i in 0..<IC { s += Double(x[r * IC + i]) * Double(w[j * IC + i]) }
+            expected[r * OC + j] = s
+        } }
+        let report = Tolerance.compare("dots", actual: all, expected: expected, relative: 1e-5, absolute: 1e-5)
+        XCTAssert(report.passed, "\(report)")
+        for r in [0, 3, 4, 8] {
+            XCTAssertEqual(run(rows: r..<(r + 1)), Array(all[(r * OC)..<((r + 1) * OC)]), "row \(r) alone differs from row \(r) of 9")
+        }
+        XCTAssertEqual(run(rows: 4..<9), Array(all[(4 * OC)...]), "rows 4..<9 as their own batch differ")
+    }
+
     func testGreedyFollowsTheArgmaxOfTheFullForwardAndTopKOneAgrees() throws {
         let model = try Fixtures.model(scalarHead: false)
         let sampler = Sampler(model: model)
