@@ -93,14 +93,7 @@ struct BenchModelCommand: Command {
             rates.append(Double(B * T) / seconds)
         }
         Profile.enabled = false
-        if profile {
-            let total = Profile.report().reduce(0) { $0 + $1.seconds }
-            context.say("profile \(name): \(String(format: "%.3f", total)) s in kernels over \(rates.count) steps")
-            for entry in Profile.report() {
-                context.say("  \(entry.name.padding(toLength: 24, withPad: " ", startingAt: 0)) "
-                            + String(format: "%8.3f s  %5.1f%%  %6d calls", entry.seconds, 100 * entry.seconds / total, entry.calls))
-            }
-        }
+        if profile { BenchProfile.say(name, over: "\(rates.count) steps", context) }
         rates.sort()
         let median = rates[rates.count / 2]
         // FLOPs per token as the anchor counts them: 6 N (N without position embeddings) + 12 L C T.

@@ -75,12 +75,8 @@ struct BenchSampleCommand: Command {
                 }
                 Profile.enabled = false
                 if profile {
-                    let total = Profile.report().filter { !$0.name.hasPrefix("sample.prefill") }.reduce(0) { $0 + $1.seconds }
-                    context.say("profile \(name) batch \(B): \(String(format: "%.3f", total)) s in kernels over \(rates.count) calls")
-                    for entry in Profile.report() {
-                        context.say("  \(entry.name.padding(toLength: 28, withPad: " ", startingAt: 0)) "
-                                    + String(format: "%8.3f s  %5.1f%%  %6d calls", entry.seconds, 100 * entry.seconds / total, entry.calls))
-                    }
+                    BenchProfile.say("\(name) batch \(B)", over: "\(rates.count) calls", nameWidth: 28,
+                                     counted: { !$0.hasPrefix("sample.prefill") }, context)
                 }
                 rates.sort()
                 var json = JSONWriter()
