@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "rlhf", dependencies: ["RLHFCommands"]),
 
         // Tests: one target per library, shared helpers in one support target, end-to-end in Commands.
-        .target(name: "RLHFTestSupport", dependencies: ["RLHFCore", "RLHFData", "RLHFStore"], path: "Tests/RLHFTestSupport"),
+        .target(name: "RLHFTestSupport", dependencies: ["RLHFCore", "RLHFData", "RLHFStore", "RLHFModel"], path: "Tests/RLHFTestSupport"),
         .testTarget(name: "RLHFCoreTests", dependencies: ["RLHFCore", "RLHFTestSupport"]),
         .testTarget(name: "RLHFDataTests", dependencies: ["RLHFData", "RLHFTestSupport"]),
         .testTarget(name: "RLHFStoreTests", dependencies: ["RLHFStore", "RLHFData", "RLHFTestSupport"]),

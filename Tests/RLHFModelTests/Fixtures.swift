@@ -1,4 +1,5 @@
 import RLHFCore
+import RLHFTestSupport
 @testable import RLHFModel
 
 /// Shapes and random models for the tests. The odd configuration has nothing a multiple of 8 (C = 36,
@@ -11,23 +12,9 @@ enum Fixtures {
     /// A pad id outside the vocabulary: reading it anywhere would trap or corrupt the results.
     static let pad: Int32 = 9_999
 
-    /// A model whose every tensor is random and far from its initial value (LayerNorm gains around 1,
-    /// biases around 0, weights std 0.15), so no wrong formula hides behind a zero or a one.
+    /// A random model far from its initial values (ModelFixtures.randomModel).
     static func model(_ config: GPT2Config = odd, scalarHead: Bool = true, seed: UInt64 = 1) throws -> GPT2 {
-        let model = try GPT2(config: config, scalarHead: scalarHead)
-        var random = SeededRandom(seed: seed)
-        for tensor in model.layout.tensors {
-            let view = model.view(tensor)
-            for i in 0..<view.count {
-                let g = Float(random.nextGaussian())
-                switch tensor.kind {
-                case .ln1Weight, .ln2Weight, .lnfWeight: view[i] = 1 + 0.2 * g
-                case .tokenEmbedding, .positionEmbedding: view[i] = 0.3 * g
-                default: view[i] = (tensor.isMatrix ? 0.15 : 0.05) * g
-                }
-            }
-        }
-        return model
+        try ModelFixtures.randomModel(config, scalarHead: scalarHead, seed: seed)
     }
 
     static func batch(_ config: GPT2Config = odd, B: Int = B, T: Int = T, lengths: [Int] = lengths,

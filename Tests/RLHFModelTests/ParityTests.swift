@@ -73,12 +73,7 @@ import RLHFTestSupport
         model.zeroGradients()
         model.backward(.scalars(at: last, gradients: dRewards, batchSize: 4, sequenceLength: T))
         for tensor in model.layout.tensors {
-            let name: String
-            switch tensor.kind {
-            case .scalarHeadWeight: name = "head.weight"
-            case .scalarHeadBias: name = "head.bias"
-            default: name = HuggingFaceNames.name(tensor)
-            }
+            let name = ModelFixtures.parityName(tensor)
             Self.expectClose("grad." + name, Array(model.view(tensor, gradient: true)), try data.readFloats("grad." + name))
         }
     }

@@ -37,33 +37,14 @@ import RLHFTestSupport
         Self.expectClose("reward_rejected", result.rewards[2..<4].map(Float.init), try data.readFloats("reward_rejected"))
         Self.expectClose("loss", [Float(result.objective.loss)], try data.readFloats("loss"))
         for tensor in model.layout.tensors {
-            let name: String
-            switch tensor.kind {
-            case .scalarHeadWeight: name = "head.weight"
-            case .scalarHeadBias: name = "head.bias"
-            default: name = HuggingFaceNames.name(tensor)
-            }
+            let name = ModelFixtures.parityName(tensor)
             Self.expectClose("grad." + name, Array(model.view(tensor, gradient: true)), try data.readFloats("grad." + name))
         }
     }
 
     /// A random model with every tensor far from its initial value, so no wrong formula hides.
     static func randomModel(_ config: GPT2Config, seed: UInt64) throws -> GPT2 {
-        let model = try GPT2(config: config, scalarHead: true)
-        var random = SeededRandom(seed: seed)
-        for tensor in model.layout.tensors {
-            let view = model.view(tensor)
-            for i in 0..<view.count {
-                let g = Float(random.nextGaussian())
-                switch tensor.kind {
-                case .ln1Weight, .ln2Weight, .lnfWeight: view[i] = 1 + 0.2 * g
-                case .tokenEmbedding, .positionEmbedding: view[i] = 0.3 * g
-                case .scalarHeadWeight: view[i] = 0.5 * g
-                default: view[i] = (tensor.isMatrix ? 0.15 : 0.05) * g
-                }
-            }
-        }
-        return model
+        try ModelFixtures.randomModel(config, seed: seed, scalarHeadScale: 0.5)
     }
 
     /// The pair-loss path end to end (objective with margin, centring and Davidson ties, shared
