@@ -46,12 +46,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
 
     /// The sequence length for a model of `contextLength`; refuses one longer than the model takes.
     public func sequenceLength(contextLength: Int) throws(TrainingError) -> Int {
-        guard let maxLength else { return contextLength }
-        guard maxLength <= contextLength else {
-            throw .invalidHyperparameter(CodingKeys.maxLength.rawValue,
-                                         "is \(maxLength), longer than the model's context length (n_positions \(contextLength))")
-        }
-        return maxLength
+        try MaxLength.sequenceLength(maxLength, key: CodingKeys.maxLength.rawValue, contextLength: contextLength)
     }
 
     /// Reads a hyperparameter file over the defaults: only the keys it holds change.

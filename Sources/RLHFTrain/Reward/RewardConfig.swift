@@ -135,12 +135,7 @@ public struct RewardConfig: Codable, Equatable, Sendable {
     }
 
     public func sequenceLength(contextLength: Int) throws(TrainingError) -> Int {
-        guard let maxLength else { return contextLength }
-        guard maxLength <= contextLength else {
-            throw .invalidHyperparameter(CodingKeys.maxLength.rawValue,
-                                         "is \(maxLength), longer than the model's context length (n_positions \(contextLength))")
-        }
-        return maxLength
+        try MaxLength.sequenceLength(maxLength, key: CodingKeys.maxLength.rawValue, contextLength: contextLength)
     }
 
     public static func decode(_ bytes: [UInt8], source: String) throws(TrainingError) -> RewardConfig {
