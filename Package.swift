@@ -9,6 +9,19 @@ let numericsFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
 
+// The model's kernels are compiled for AVX2 + FMA (Haswell, 2013; every x86-64 server and CI runner
+// since) on x86-64, as llm.c builds with -march=native: the decoding kernels are fused multiply-add
+// microkernels, and without FMA in the target Swift lowers each `addProduct` to a libm call per lane.
+// `rlhf` checks the CPU at start and says what to do on one without them; RLHF_PORTABLE=1 at build
+// time gives a baseline x86-64 build (slower, same results within float rounding).
+#if arch(x86_64)
+let buildsForHaswell = Context.environment["RLHF_PORTABLE"] != "1"
+#else
+let buildsForHaswell = false
+#endif
+let haswellDefine: [SwiftSetting] = buildsForHaswell ? [.define("RLHF_HASWELL")] : []
+let modelCPU: [SwiftSetting] = buildsForHaswell ? [.unsafeFlags(["-target-cpu", "haswell"])] + haswellDefine : []
+
 let package = Package(
     name: "rlhf",
     platforms: [.macOS(.v14)],
@@ -29,14 +42,14 @@ let package = Package(
         .target(name: "RLHFData", dependencies: ["RLHFCore", "CZlib"]), // records, JSONL, TRL/HH formats
         .target(name: "RLHFStore", dependencies: ["CSQLite", "RLHFCore", "RLHFData"]),
         .target(name: "RLHFTokenizer", dependencies: ["RLHFCore"], swiftSettings: numericsFlags),
-        .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore"], swiftSettings: numericsFlags),
+        .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore"], swiftSettings: numericsFlags + modelCPU),
         .target(name: "RLHFTrain", dependencies: ["RLHFModel", "RLHFTokenizer", "RLHFData"],
                 swiftSettings: numericsFlags),
         .target(name: "RLHFLabel", dependencies: ["RLHFCore", "RLHFStore", "RLHFData"]),
         .target(name: "RLHFCommands", dependencies: [
             "RLHFCore", "RLHFData", "RLHFStore", "RLHFTokenizer", "RLHFModel", "RLHFTrain", "RLHFLabel",
         ]),
-        .executableTarget(name: "rlhf", dependencies: ["RLHFCommands"]),
+        .executableTarget(name: "rlhf", dependencies: ["RLHFCommands"], swiftSettings: haswellDefine),
 
         // Tests: one target per library, shared helpers in one support target, end-to-end in Commands.
         .target(name: "RLHFTestSupport", dependencies: ["RLHFCore", "RLHFData", "RLHFStore", "RLHFModel"], path: "Tests/RLHFTestSupport"),

@@ -63,19 +63,31 @@ final class SamplerTests: XCTestCase {
     }
 
     /// The decoding products against a double-precision loop, and each row's bits the same alone or
-    /// among 9 rows (4-row blocks, single rows, two output tiles, a 5-float tail, bias and residual).
+    /// among 9 rows (4-row blocks, lone rows against four panels and against one, a padded last panel
+    /// and an 8-output edge, bias and residual), and with the outputs split over one or several chunks.
     func testDotKernelsMatchANaiveLoopAndGiveARowTheSameBitsInAnyBatch() {
-        let R = 9, IC = 37, OC = 1000
+        let R = 9, IC = 37, OC = 1000 + 5  // 63 panels: 15 groups of four and one of three; the last has 13 outputs
         let x = Fixtures.gaussians(R * IC, seed: 21), w = Fixtures.gaussians(OC * IC, seed: 22)
         let bias = Fixtures.gaussians(OC, seed: 23), residual = Fixtures.gaussians(R * OC, seed: 24)
-        func run(rows: Range<Int>) -> [Float] {
+        let packed = FloatBuffer(count: PackedMatrix.count(IC: IC, OC: OC))
+        w.withUnsafeBufferPointer { PackedMatrix.pack(outputMajor: $0.baseAddress!, IC: IC, OC: OC, into: packed.pointer) }
+        let matrix = PackedMatrix(pointer: packed.pointer, IC: IC, OC: OC)
+        func run(rows: Range<Int>, whole: Bool = false) -> [Float] {
             var out = Array(residual[(rows.lowerBound * OC)..<(rows.upperBound * OC)])
             let count = rows.count
             out.withUnsafeMutableBufferPointer { o in
                 let base = o.baseAddress!
-                DecodeKernels.parallelDots(name: "test", out: base, ldOut: OC, x: x.withUnsafeBufferPointer { $0.baseAddress! } + rows.lowerBound * IC,
-                                           ldX: IC, rows: count, w: w.withUnsafeBufferPointer { $0.baseAddress! }, IC: IC, OC: OC,
-                                           bias: bias.withUnsafeBufferPointer { $0.baseAddress! }, residual: UnsafePointer(base))
+                x.withUnsafeBufferPointer { xs in
+                    bias.withUnsafeBufferPointer { b in
+                        if whole {
+                            DecodeKernels.dots(out: base, ldOut: OC, x: xs.baseAddress! + rows.lowerBound * IC, ldX: IC, rows: count,
+                                               w: matrix, panels: 0..<matrix.panels, bias: b.baseAddress!, residual: UnsafePointer(base))
+                        } else {
+                            DecodeKernels.parallelDots(name: "test", out: base, ldOut: OC, x: xs.baseAddress! + rows.lowerBound * IC,
+                                                       ldX: IC, rows: count, w: matrix, bias: b.baseAddress!, residual: UnsafePointer(base))
+                        }
+                    }
+                }
             }
             return out
         }
@@ -92,6 +104,7 @@ final class SamplerTests: XCTestCase {
             XCTAssertEqual(run(rows: r..<(r + 1)), Array(all[(r * OC)..<((r + 1) * OC)]), "row \(r) alone differs from row \(r) of 9")
         }
         XCTAssertEqual(run(rows: 4..<9), Array(all[(4 * OC)...]), "rows 4..<9 as their own batch differ")
+        XCTAssertEqual(run(rows: 0..<R, whole: true), all, "one chunk of outputs differs from the parallel split")
     }
 
     func testGreedyFollowsTheArgmaxOfTheFullForwardAndTopKOneAgrees() throws {

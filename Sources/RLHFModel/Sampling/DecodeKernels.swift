@@ -1,99 +1,128 @@
-/// The matrix products of one decoding step, written as our own dot-product kernels rather than sgemm.
-/// Why: a sampled sequence must not depend on the batch it is in (issue 9), so each output must be
-/// the same float whatever the number of rows beside it. OpenBLAS does not promise that: measured with
-/// 0.3.21 on SkylakeX kernels, a row of an M=1 sgemm differs in its last bits from the same row in an
-/// M=2..64 product, and sgemm at M=1 repacks the whole weight matrix per call (5 GB/s, where a
-/// streaming kernel reads 15-20 GB/s per core). Here every output is one fixed sequence of operations:
-/// eight lanes, lane k summing x[8c+k] * w[8c+k] over c in order (multiply, then add: Swift never
-/// fuses), the lanes added in one fixed tree, the tail after. Which rows, outputs or threads a call has
-/// only decides which outputs are computed together, never how one is computed.
+/// The matrix products of one decoding step, written as our own fused multiply-add kernels rather
+/// than sgemm. Why: a sampled sequence must not depend on the batch it is in (issue 9), so each output
+/// must be the same float whatever the number of rows beside it. OpenBLAS does not promise that:
+/// measured with 0.3.21 on SkylakeX kernels, a row of an M=1 sgemm differs in its last bits from the
+/// same row in an M=2..64 product, and sgemm at M=1 repacks the whole weight matrix per call.
+/// Here every output is one fixed sequence of operations: out[r, j] = fma(x[r, K-1], w[K-1, j], ...
+/// fma(x[r, 0], w[0, j], 0)), inputs in order, then + bias[j], then residual[r, j] + that. Which rows,
+/// outputs or threads a call has only decides which outputs are computed together, never how one is.
 ///
-/// Weights are output-major, (OC, IC): one contiguous row per output (DecodeWeights transposes the
-/// Conv1D matrices once; the tied LM head `wte` (V, C) is already in this form).
+/// Weights are PackedMatrix panels of 16 outputs. Rows go four at a time against one panel (a batch:
+/// each weight load serves four rows, eight accumulators; compute-bound), and a lone row against four
+/// panels at once (batch 1: four weight streams in flight, eight accumulators; memory-bound).
+/// `multiplyAdd` is one FMA instruction because the target is compiled for AVX2 + FMA (Package.swift).
 enum DecodeKernels {
-    /// out[r, j] (R, ldOut) = dot(x[r] (IC), w[j] (IC)) for j in `outputs`, plus bias[j] when given,
-    /// plus residual[r, j] (stride ldOut) when given, in that order. R rows at stride ldX.
+    /// out[r, j] (R, ldOut) = x[r] (IC) . w[:, j] for the outputs of `panels`, plus bias[j] when
+    /// given, plus residual[r, j] (stride ldOut) when given, in that order. R rows at stride ldX.
     static func dots(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
-                     w: UnsafePointer<Float>, IC: Int, outputs: Range<Int>, bias: UnsafePointer<Float>?,
-                     residual: UnsafePointer<Float>?) {
-        @inline(__always) func finish(_ r: Int, _ j: Int, _ value: Float) {
+                     w: PackedMatrix, panels: Range<Int>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?) {
+        let K = w.IC, OC = w.OC, width = PackedMatrix.width
+        // Writes 8 outputs starting at j of row r (fewer at the matrix's edge).
+        @inline(__always) func finish(_ r: Int, _ j: Int, _ value: SIMD8<Float>) {
             var v = value
-            if let bias { v += bias[j] }
-            if let residual { v = residual[r * ldOut + j] + v }
-            out[r * ldOut + j] = v
-        }
-        // Blocked for the caches: outputs in tiles of about 128 KB of weights and rows in panels of
-        // about 512 KB of inputs, so a tile read once from memory serves a whole panel from L2.
-        let tile = max(4, ((1 << 15) / max(IC, 1)) & ~3)
-        let panel = max(4, ((1 << 17) / max(IC, 1)) & ~3)
-        var p0 = 0
-        while p0 < R {
-            let p1 = min(R, p0 + panel)
-            var t0 = outputs.lowerBound
-            while t0 < outputs.upperBound {
-                let t1 = min(outputs.upperBound, t0 + tile)
-                var r = p0
-                while r + 4 <= p1 {
-                    rowBlock(r, t0..<t1)
-                    r += 4
+            let o = out + r * ldOut + j
+            if j + 8 <= OC {
+                if let bias { v += load8(bias + j) }
+                if let residual { v = load8(residual + r * ldOut + j) + v }
+                store8(o, v)
+            } else {
+                for c in 0..<max(0, OC - j) {
+                    var s = v[c]
+                    if let bias { s += bias[j + c] }
+                    if let residual { s = residual[r * ldOut + j + c] + s }
+                    o[c] = s
                 }
-                while r < p1 {
-                    singleRow(r, t0..<t1)
-                    r += 1
-                }
-                t0 = t1
             }
-            p0 = p1
         }
-
-        // Four rows share each weight load (batches: compute-bound).
-        @inline(__always) func rowBlock(_ r: Int, _ js: Range<Int>) {
+        // Rows r ..< r+4 against panel p, over inputs `ks`: from zero when ks starts at 0, else from the
+        // 4 x 16 partial sums saved in `partial`; saved there again unless ks reaches the end.
+        @inline(__always) func fourRows(_ r: Int, _ p: Int, _ ks: Range<Int>, _ partial: UnsafeMutablePointer<Float>) {
             let x0 = x + r * ldX, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX
-            for j in js {
-                let wj = w + j * IC
-                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                var i = 0
-                while i + 8 <= IC {
-                    let wv = load8(wj + i)
-                    a0 += load8(x0 + i) * wv; a1 += load8(x1 + i) * wv
-                    a2 += load8(x2 + i) * wv; a3 += load8(x3 + i) * wv
-                    i += 8
-                }
-                finish(r, j, tail(lanes(a0), x0, wj, i, IC))
-                finish(r + 1, j, tail(lanes(a1), x1, wj, i, IC))
-                finish(r + 2, j, tail(lanes(a2), x2, wj, i, IC))
-                finish(r + 3, j, tail(lanes(a3), x3, wj, i, IC))
+            var q = w.panel(p) + ks.lowerBound * width
+            var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+            var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+            if ks.lowerBound > 0 {
+                a00 = load8(partial); a01 = load8(partial + 8); a10 = load8(partial + 16); a11 = load8(partial + 24)
+                a20 = load8(partial + 32); a21 = load8(partial + 40); a30 = load8(partial + 48); a31 = load8(partial + 56)
             }
+            for k in ks {
+                let w0 = load8(q), w1 = load8(q + 8)
+                let b0 = SIMD8<Float>(repeating: x0[k]), b1 = SIMD8<Float>(repeating: x1[k])
+                multiplyAdd(&a00, b0, w0); multiplyAdd(&a01, b0, w1)
+                multiplyAdd(&a10, b1, w0); multiplyAdd(&a11, b1, w1)
+                let b2 = SIMD8<Float>(repeating: x2[k]), b3 = SIMD8<Float>(repeating: x3[k])
+                multiplyAdd(&a20, b2, w0); multiplyAdd(&a21, b2, w1)
+                multiplyAdd(&a30, b3, w0); multiplyAdd(&a31, b3, w1)
+                q += width
+            }
+            if ks.upperBound < K {
+                store8(partial, a00); store8(partial + 8, a01); store8(partial + 16, a10); store8(partial + 24, a11)
+                store8(partial + 32, a20); store8(partial + 40, a21); store8(partial + 48, a30); store8(partial + 56, a31)
+                return
+            }
+            let j = p * width
+            finish(r, j, a00); finish(r, j + 8, a01); finish(r + 1, j, a10); finish(r + 1, j + 8, a11)
+            finish(r + 2, j, a20); finish(r + 2, j + 8, a21); finish(r + 3, j, a30); finish(r + 3, j + 8, a31)
         }
-
-        // One row, four outputs sharing each input load (batch 1: memory-bound, four weight streams
-        // in flight).
-        @inline(__always) func singleRow(_ r: Int, _ js: Range<Int>) {
+        // Row r against panels p ..< p+4.
+        @inline(__always) func fourPanels(_ r: Int, _ p: Int) {
             let xr = x + r * ldX
-            var j = js.lowerBound
-            while j + 4 <= js.upperBound {
-                let w0 = w + j * IC, w1 = w0 + IC, w2 = w1 + IC, w3 = w2 + IC
-                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                var i = 0
-                while i + 8 <= IC {
-                    let xv = load8(xr + i)
-                    a0 += load8(w0 + i) * xv; a1 += load8(w1 + i) * xv
-                    a2 += load8(w2 + i) * xv; a3 += load8(w3 + i) * xv
-                    i += 8
-                }
-                finish(r, j, tail(lanes(a0), xr, w0, i, IC))
-                finish(r, j + 1, tail(lanes(a1), xr, w1, i, IC))
-                finish(r, j + 2, tail(lanes(a2), xr, w2, i, IC))
-                finish(r, j + 3, tail(lanes(a3), xr, w3, i, IC))
-                j += 4
+            var q0 = w.panel(p), q1 = w.panel(p + 1), q2 = w.panel(p + 2), q3 = w.panel(p + 3)
+            var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+            var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+            for k in 0..<K {
+                let b = SIMD8<Float>(repeating: xr[k])
+                multiplyAdd(&a00, b, load8(q0)); multiplyAdd(&a01, b, load8(q0 + 8))
+                multiplyAdd(&a10, b, load8(q1)); multiplyAdd(&a11, b, load8(q1 + 8))
+                multiplyAdd(&a20, b, load8(q2)); multiplyAdd(&a21, b, load8(q2 + 8))
+                multiplyAdd(&a30, b, load8(q3)); multiplyAdd(&a31, b, load8(q3 + 8))
+                q0 += width; q1 += width; q2 += width; q3 += width
             }
-            while j < js.upperBound {
-                let wj = w + j * IC
-                var a0 = SIMD8<Float>()
-                var i = 0
-                while i + 8 <= IC { a0 += load8(xr + i) * load8(wj + i); i += 8 }
-                finish(r, j, tail(lanes(a0), xr, wj, i, IC))
-                j += 1
+            let j = p * width
+            finish(r, j, a00); finish(r, j + 8, a01); finish(r, j + 16, a10); finish(r, j + 24, a11)
+            finish(r, j + 32, a20); finish(r, j + 40, a21); finish(r, j + 48, a30); finish(r, j + 56, a31)
+        }
+        // Row r against panel p alone.
+        @inline(__always) func onePanel(_ r: Int, _ p: Int) {
+            let xr = x + r * ldX
+            var q = w.panel(p)
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+            for k in 0..<K {
+                let b = SIMD8<Float>(repeating: xr[k])
+                multiplyAdd(&a0, b, load8(q)); multiplyAdd(&a1, b, load8(q + 8))
+                q += width
+            }
+            finish(r, p * width, a0); finish(r, p * width + 8, a1)
+        }
+        // Groups of four panels. Each panel serves the rows in blocks of 16 (four 4-row blocks), a
+        // chunk of 128 inputs at a time: the chunk comes from memory for the first block and from L1
+        // for the other three, so the weight stream overlaps with the arithmetic (measured with weights
+        // that are not in cache, R=16, IC=768, OC=3072: 40 -> 42 GFLOP/s on one core, 57 when they are). The rows left
+        // over then take the group's four panels at once.
+        let blocked = R & ~3, chunk = 128
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * width) { scratch in
+            let partial = scratch.baseAddress!
+            var p0 = panels.lowerBound
+            while p0 < panels.upperBound {
+                let p1 = min(panels.upperBound, p0 + 4)
+                for p in p0..<p1 {
+                    var r = 0
+                    while r < blocked {
+                        let r1 = min(blocked, r + 16), step = r1 - r > 4 ? chunk : K
+                        var k0 = 0
+                        while k0 < K {
+                            let k1 = min(K, k0 + step)
+                            var block = r
+                            while block < r1 { fourRows(block, p, k0..<k1, partial + (block - r) * width); block += 4 }
+                            k0 = k1
+                        }
+                        r = r1
+                    }
+                }
+                for r in blocked..<R {
+                    if p1 - p0 == 4 { fourPanels(r, p0) } else { for p in p0..<p1 { onePanel(r, p) } }
+                }
+                p0 = p1
             }
         }
     }
@@ -105,25 +134,17 @@ enum DecodeKernels {
         return (h[0] + h[2]) + (h[1] + h[3])
     }
 
-    /// Adds the products past the last full eight, in order.
-    @inline(__always)
-    static func tail(_ sum: Float, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ from: Int, _ IC: Int) -> Float {
-        var s = sum
-        var i = from
-        while i < IC { s += x[i] * w[i]; i += 1 }
-        return s
-    }
-
-    /// `dots` over all outputs, split over the workers in fixed chunks of outputs when the product is
+    /// `dots` over all outputs, split over the workers in fixed chunks of panels when the product is
     /// large enough to pay for waking them (the split never changes a result).
     static func parallelDots(name: String, out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
-                             w: UnsafePointer<Float>, IC: Int, OC: Int, bias: UnsafePointer<Float>?,
-                             residual: UnsafePointer<Float>?) {
-        let minimum = max(16, (1 << 17) / max(1, R * IC))
+                             w: PackedMatrix, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?) {
+        // At least ~128 KFLOP per chunk, in whole groups of four panels.
+        let groups = (w.panels + 3) / 4
+        let minimum = max(1, (1 << 16) / max(1, R * w.IC * 4 * PackedMatrix.width))
         Profile.measure(name) {
-            Parallel.forRanges(OC, minimum: minimum) { outputs in
-                dots(out: out, ldOut: ldOut, x: x, ldX: ldX, rows: R, w: w, IC: IC, outputs: outputs, bias: bias,
-                     residual: residual)
+            Parallel.forRanges(groups, minimum: minimum) { range in
+                dots(out: out, ldOut: ldOut, x: x, ldX: ldX, rows: R, w: w,
+                     panels: (range.lowerBound * 4)..<min(w.panels, range.upperBound * 4), bias: bias, residual: residual)
             }
         }
     }
@@ -136,18 +157,33 @@ enum DecodeKernels {
                        values: UnsafePointer<Float>, last: Int, HS: Int, scale: Float,
                        scores: UnsafeMutablePointer<Float>) {
         let n = last + 1
-        // scores[t] = sum over d of q[d] * k[d, t], d in order; then times the scale.
-        scores.update(repeating: 0, count: n)
-        for d in 0..<HS {
-            let qd = SIMD8<Float>(repeating: q[d]), row = keys + d * S
-            var t = 0
-            while t + 8 <= n { store8(scores + t, load8(scores + t) + qd * load8(row + t)); t += 8 }
-            while t < n { scores[t] += q[d] * row[t]; t += 1 }
-        }
+        // scores[t] = (sum over d of q[d] * k[d, t], d in order) * scale, 32 positions at a time held
+        // in registers across the head dimensions.
         let vs = SIMD8<Float>(repeating: scale)
         var t = 0
-        while t + 8 <= n { store8(scores + t, load8(scores + t) * vs); t += 8 }
-        while t < n { scores[t] *= scale; t += 1 }
+        while t + 32 <= n {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for d in 0..<HS {
+                let qd = SIMD8<Float>(repeating: q[d]), row = keys + d * S + t
+                multiplyAdd(&a0, qd, load8(row)); multiplyAdd(&a1, qd, load8(row + 8))
+                multiplyAdd(&a2, qd, load8(row + 16)); multiplyAdd(&a3, qd, load8(row + 24))
+            }
+            store8(scores + t, a0 * vs); store8(scores + t + 8, a1 * vs)
+            store8(scores + t + 16, a2 * vs); store8(scores + t + 24, a3 * vs)
+            t += 32
+        }
+        while t + 8 <= n {
+            var a0 = SIMD8<Float>()
+            for d in 0..<HS { multiplyAdd(&a0, SIMD8<Float>(repeating: q[d]), load8(keys + d * S + t)) }
+            store8(scores + t, a0 * vs)
+            t += 8
+        }
+        while t < n {
+            var a: Float = 0
+            for d in 0..<HS { multiplyAdd(&a, q[d], keys[d * S + t]) }
+            scores[t] = a * scale
+            t += 1
+        }
         Attention.softmaxCausalRow(scores, n, n)
         // out = sum over t of p_t v_t, t in order, 32 dimensions at a time held in registers.
         var d0 = 0
@@ -155,20 +191,21 @@ enum DecodeKernels {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for t in 0..<n {
                 let p = SIMD8<Float>(repeating: scores[t]), v = values + t * HS + d0
-                a0 += p * load8(v); a1 += p * load8(v + 8); a2 += p * load8(v + 16); a3 += p * load8(v + 24)
+                multiplyAdd(&a0, p, load8(v)); multiplyAdd(&a1, p, load8(v + 8))
+                multiplyAdd(&a2, p, load8(v + 16)); multiplyAdd(&a3, p, load8(v + 24))
             }
             store8(out + d0, a0); store8(out + d0 + 8, a1); store8(out + d0 + 16, a2); store8(out + d0 + 24, a3)
             d0 += 32
         }
         while d0 + 8 <= HS {
             var a0 = SIMD8<Float>()
-            for t in 0..<n { a0 += SIMD8<Float>(repeating: scores[t]) * load8(values + t * HS + d0) }
+            for t in 0..<n { multiplyAdd(&a0, SIMD8<Float>(repeating: scores[t]), load8(values + t * HS + d0)) }
             store8(out + d0, a0)
             d0 += 8
         }
         while d0 < HS {
             var a: Float = 0
-            for t in 0..<n { a += scores[t] * values[t * HS + d0] }
+            for t in 0..<n { multiplyAdd(&a, scores[t], values[t * HS + d0]) }
             out[d0] = a
             d0 += 1
         }

@@ -1,7 +1,7 @@
 /// GPT-2's forward pass over a key/value cache: `run` feeds R new tokens, each belonging to a
 /// sequence at a position (several rows of one sequence at consecutive positions for a prompt, one row
 /// per sequence when decoding), stores their keys and values, and writes next-token logits for the
-/// rows asked for. Every product is one of DecodeKernels' dot products and attention reads one row's
+/// rows asked for. Every product is one of DecodeKernels' products and attention reads one row's
 /// own sequence only, so a row's numbers do not depend on the other rows or on the thread count (the
 /// batched sgemm forward pass gives no such promise: its splits change the last bits).
 final class IncrementalDecoder {
@@ -80,21 +80,21 @@ final class IncrementalDecoder {
         for l in 0..<config.layers {
             layerNorm(weight: p.ln1w + l * C, bias: p.ln1b + l * C, rows: R)
             DecodeKernels.parallelDots(name: "decode.qkv", out: qkv, ldOut: 3 * C, x: ln, ldX: C, rows: R,
-                                       w: w.qkv + l * 3 * C * C, IC: C, OC: 3 * C, bias: p.qkvb + l * 3 * C, residual: nil)
+                                       w: w.qkv(l), bias: p.qkvb + l * 3 * C, residual: nil)
             for r in 0..<R {
                 cache.store(layer: l, sequence: sequences[r], position: positions[r], qkvRow: qkv + r * 3 * C)
             }
             attention(layer: l, sequences: sequences, positions: positions)
             // x = x + atty @ c_proj + bias, in place: each output reads only its own residual entry.
             DecodeKernels.parallelDots(name: "decode.attention_projection", out: x, ldOut: C, x: atty, ldX: C, rows: R,
-                                       w: w.attentionProjection + l * C * C, IC: C, OC: C, bias: p.attprojb + l * C,
+                                       w: w.attentionProjection(l), bias: p.attprojb + l * C,
                                        residual: x)
             layerNorm(weight: p.ln2w + l * C, bias: p.ln2b + l * C, rows: R)
             DecodeKernels.parallelDots(name: "decode.fc", out: fch, ldOut: I, x: ln, ldX: C, rows: R,
-                                       w: w.fc + l * I * C, IC: C, OC: I, bias: p.fcb + l * I, residual: nil)
+                                       w: w.fc(l), bias: p.fcb + l * I, residual: nil)
             GELU.forward(out: fch, inp: fch, n: R * I)
             DecodeKernels.parallelDots(name: "decode.fc_projection", out: x, ldOut: C, x: fch, ldX: I, rows: R,
-                                       w: w.fcProjection + l * C * I, IC: I, OC: C, bias: p.fcprojb + l * C, residual: x)
+                                       w: w.fcProjection(l), bias: p.fcprojb + l * C, residual: x)
         }
         // The final LayerNorm and the tied head only for the rows whose next token is wanted.
         for (i, r) in logitRows.enumerated() {
@@ -102,7 +102,7 @@ final class IncrementalDecoder {
                                  weight: p.lnfw, bias: p.lnfb, C: C, eps: config.layerNormEpsilon)
         }
         DecodeKernels.parallelDots(name: "decode.lm_head", out: logits, ldOut: V, x: gathered, ldX: C,
-                                   rows: logitRows.count, w: p.wte, IC: C, OC: V, bias: nil, residual: nil)
+                                   rows: logitRows.count, w: w.head, bias: nil, residual: nil)
     }
 
     /// atty (R, C): each row's query against its own sequence's cache, one job per (row, head).
