@@ -21,6 +21,8 @@ let buildsForHaswell = false
 #endif
 let haswellDefine: [SwiftSetting] = buildsForHaswell ? [.define("RLHF_HASWELL")] : []
 let modelCPU: [SwiftSetting] = buildsForHaswell ? [.unsafeFlags(["-target-cpu", "haswell"])] + haswellDefine : []
+// One kernel (RLHFKernelsAVX512) is also built for AVX-512 and called only where the CPU has it.
+let avx512CPU: [SwiftSetting] = buildsForHaswell ? [.unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("RLHF_AVX512")] : []
 
 let package = Package(
     name: "rlhf",
@@ -42,7 +44,9 @@ let package = Package(
         .target(name: "RLHFData", dependencies: ["RLHFCore", "CZlib"]), // records, JSONL, TRL/HH formats
         .target(name: "RLHFStore", dependencies: ["CSQLite", "RLHFCore", "RLHFData"]),
         .target(name: "RLHFTokenizer", dependencies: ["RLHFCore"], swiftSettings: numericsFlags),
-        .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore"], swiftSettings: numericsFlags + modelCPU),
+        .target(name: "RLHFKernelsAVX512", swiftSettings: numericsFlags + avx512CPU),
+        .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore", "RLHFKernelsAVX512"],
+                swiftSettings: numericsFlags + modelCPU),
         .target(name: "RLHFTrain", dependencies: ["RLHFModel", "RLHFTokenizer", "RLHFData"],
                 swiftSettings: numericsFlags),
         .target(name: "RLHFLabel", dependencies: ["RLHFCore", "RLHFStore", "RLHFData"]),

@@ -35,7 +35,7 @@ enum BLAS {
         let generic: Set<String> = ["Prescott", "Katmai", "Coppermine", "Northwood", "Banias", "Core2", "Penryn",
                                     "Dunnington", "Nehalem", "Atom", "Unknown", "unknown"]
         guard generic.contains(current) else { return current }
-        let flags = cpuFlags()
+        let flags = CPUFeatures.flags
         let wanted: String
         if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { wanted = "SkylakeX" }
         else if flags.isSuperset(of: ["avx2", "fma"]) { wanted = "Haswell" }
@@ -57,15 +57,6 @@ enum BLAS {
         #else
         return dlsym(UnsafeMutableRawPointer(bitPattern: -2), name)
         #endif
-    }
-
-    private static func cpuFlags() -> Set<String> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
-        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-        }
-        return []
     }
 
     /// C (M, N) = alpha * op(A) (M, K) @ op(B) (K, N) + beta * C, all row-major with leading dimensions.

@@ -1,3 +1,5 @@
+import RLHFKernelsAVX512
+
 /// The matrix products of one decoding step, written as our own fused multiply-add kernels rather
 /// than sgemm. Why: a sampled sequence must not depend on the batch it is in (issue 9), so each output
 /// must be the same float whatever the number of rows beside it. OpenBLAS does not promise that:
@@ -7,15 +9,20 @@
 /// fma(x[r, 0], w[0, j], 0)), inputs in order, then + bias[j], then residual[r, j] + that. Which rows,
 /// outputs or threads a call has only decides which outputs are computed together, never how one is.
 ///
-/// Weights are PackedMatrix panels of 16 outputs. Rows go four at a time against one panel (a batch:
-/// each weight load serves four rows, eight accumulators; compute-bound), and a lone row against four
-/// panels at once (batch 1: four weight streams in flight, eight accumulators; memory-bound).
-/// `multiplyAdd` is one FMA instruction because the target is compiled for AVX2 + FMA (Package.swift).
+/// Weights are PackedMatrix panels of 16 outputs. Rows go eight at a time against two panels where the
+/// CPU has AVX-512 (RLHFKernelsAVX512: 16 zmm accumulators), four at a time against one panel otherwise
+/// (a batch: each weight load serves several rows; compute-bound), and a lone row against four panels at
+/// once (batch 1: four weight streams in flight; memory-bound). Measured on one core, R=16, IC=768,
+/// OC=3072, weights in cache: AVX2 57-61 GFLOP/s, AVX-512 113-116, OpenBLAS sgemm 53-57; weights
+/// streamed from memory: 40-45, 74-80. `multiplyAdd` is one FMA instruction because the target is
+/// compiled for AVX2 + FMA (Package.swift).
 enum DecodeKernels {
     /// out[r, j] (R, ldOut) = x[r] (IC) . w[:, j] for the outputs of `panels`, plus bias[j] when
     /// given, plus residual[r, j] (stride ldOut) when given, in that order. R rows at stride ldX.
+    /// `wide` lets blocks of eight rows take the AVX-512 kernel (same bits; tests compare both).
     static func dots(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
-                     w: PackedMatrix, panels: Range<Int>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?) {
+                     w: PackedMatrix, panels: Range<Int>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                     wide: Bool = CPUFeatures.avx512) {
         let K = w.IC, OC = w.OC, width = PackedMatrix.width
         // Writes 8 outputs starting at j of row r (fewer at the matrix's edge).
         @inline(__always) func finish(_ r: Int, _ j: Int, _ value: SIMD8<Float>) {
@@ -94,35 +101,73 @@ enum DecodeKernels {
             }
             finish(r, p * width, a0); finish(r, p * width + 8, a1)
         }
-        // Groups of four panels. Each panel serves the rows in blocks of 16 (four 4-row blocks), a
-        // chunk of 128 inputs at a time: the chunk comes from memory for the first block and from L1
-        // for the other three, so the weight stream overlaps with the arithmetic (measured with weights
-        // that are not in cache, R=16, IC=768, OC=3072: 40 -> 42 GFLOP/s on one core, 57 when they are). The rows left
-        // over then take the group's four panels at once.
-        let blocked = R & ~3, chunk = 128
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * width) { scratch in
+        // Rows 0 ..< rows8 in 8-row blocks against pairs of panels (AVX-512), then rows8 ..< rows4 in
+        // 4-row blocks against one panel, then single rows against four panels at once.
+        let rows8 = wide ? R & ~7 : 0, rows4 = R & ~3
+        // A panel (or pair) serves its rows in superblocks of two 8-row or four 4-row blocks, a chunk of
+        // 128 inputs at a time: the chunk comes from memory for the first block and from L1 for the
+        // others, so the weight stream overlaps with the arithmetic (weights not in cache, R=16,
+        // IC=768, OC=3072, one core, AVX2: 40 -> 42 GFLOP/s).
+        let chunk = 128
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * 2 * width) { scratch in
             let partial = scratch.baseAddress!
+            // Rows r ..< r+8 (partial sums in `partial`) finished from the AVX-512 kernel's sums.
+            func finishEight(_ r: Int, _ p: Int, _ sums: UnsafePointer<Float>) {
+                for i in 0..<8 {
+                    let row = sums + i * 2 * width, j = p * width
+                    finish(r + i, j, load8(row)); finish(r + i, j + 8, load8(row + 8))
+                    finish(r + i, j + 16, load8(row + 16)); finish(r + i, j + 24, load8(row + 24))
+                }
+            }
             var p0 = panels.lowerBound
             while p0 < panels.upperBound {
                 let p1 = min(panels.upperBound, p0 + 4)
-                for p in p0..<p1 {
-                    var r = 0
-                    while r < blocked {
-                        let r1 = min(blocked, r + 16), step = r1 - r > 4 ? chunk : K
-                        var k0 = 0
-                        while k0 < K {
-                            let k1 = min(K, k0 + step)
+                if rows8 > 0 {
+                    var p = p0
+                    while p + 2 <= p1 {
+                        var r = 0
+                        while r < rows8 {
+                            let r1 = min(rows8, r + 16), step = r1 - r > 8 ? chunk : K
+                            var k0 = 0
+                            while k0 < K {
+                                let k1 = min(K, k0 + step)
+                                var block = r
+                                while block < r1 {
+                                    AVX512Kernels.eightRowsTwoPanels(x: x + block * ldX, ldX: ldX, panel0: w.panel(p),
+                                                                     panel1: w.panel(p + 1), ks: k0..<k1,
+                                                                     sums: partial + (block - r) * 2 * width)
+                                    block += 8
+                                }
+                                k0 = k1
+                            }
                             var block = r
-                            while block < r1 { fourRows(block, p, k0..<k1, partial + (block - r) * width); block += 4 }
-                            k0 = k1
+                            while block < r1 { finishEight(block, p, partial + (block - r) * 2 * width); block += 8 }
+                            r = r1
                         }
-                        r = r1
+                        p += 2
                     }
+                    if p < p1 { fourRowBlocks(p, 0..<rows8, partial) }
                 }
-                for r in blocked..<R {
+                for p in p0..<p1 { fourRowBlocks(p, rows8..<rows4, partial) }
+                for r in rows4..<R {
                     if p1 - p0 == 4 { fourPanels(r, p0) } else { for p in p0..<p1 { onePanel(r, p) } }
                 }
                 p0 = p1
+            }
+        }
+        // Rows in `rows` (a multiple of 4 long) against panel p in 4-row blocks.
+        func fourRowBlocks(_ p: Int, _ rows: Range<Int>, _ partial: UnsafeMutablePointer<Float>) {
+            var r = rows.lowerBound
+            while r < rows.upperBound {
+                let r1 = min(rows.upperBound, r + 16), step = r1 - r > 4 ? chunk : K
+                var k0 = 0
+                while k0 < K {
+                    let k1 = min(K, k0 + step)
+                    var block = r
+                    while block < r1 { fourRows(block, p, k0..<k1, partial + (block - r) * width); block += 4 }
+                    k0 = k1
+                }
+                r = r1
             }
         }
     }
