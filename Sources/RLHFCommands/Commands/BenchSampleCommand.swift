@@ -85,6 +85,7 @@ struct BenchSampleCommand: Command {
                 json.key("what"); json.string("sample")
                 json.key("threads"); json.int(Parallel.threads)
                 json.key("batch"); json.int(B)
+                json.key("kernels"); json.string(ComputeInfo.decodeKernels)
                 json.key("prompt_tokens"); json.int(promptLength)
                 json.key("new_tokens"); json.int(newTokens)
                 json.key("temperature"); json.double(1)

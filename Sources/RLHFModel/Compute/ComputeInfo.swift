@@ -5,6 +5,19 @@ public enum ComputeInfo {
     /// The OpenBLAS kernel family in use (after the correction described in BLAS.swift).
     public static var blasCore: String { BLAS.coreName }
 
+    /// The instruction set of the sampler's batch kernels on this machine and build: "avx512", "avx2"
+    /// (x86-64 builds for Haswell and later), "neon" (arm64), or "baseline" (RLHF_PORTABLE builds).
+    public static var decodeKernels: String {
+        if CPUFeatures.avx512 { return "avx512" }
+        #if RLHF_HASWELL
+        return "avx2"
+        #elseif arch(arm64)
+        return "neon"
+        #else
+        return "baseline"
+        #endif
+    }
+
     /// Measured sgemm rate for C (M, N) = A (M, K) @ B (K, N), in GFLOP/s: the median of `repetitions`
     /// timed calls after one warm-up, on the current thread setting.
     public static func sgemmGFLOPS(M: Int, N: Int, K: Int, repetitions: Int = 10) -> Double {
