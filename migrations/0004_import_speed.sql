@@ -14,6 +14,19 @@ CREATE TABLE completion_provenance_runs (
     CHECK (first_completion_id <= last_completion_id)
 ) WITHOUT ROWID;
 
+-- A run names completions by id range, so ids must never be freed for reuse (SQLite hands out
+-- max(id) + 1 again after the largest row is deleted): completions are never deleted or renumbered.
+CREATE TRIGGER completions_are_never_deleted BEFORE DELETE ON completions
+BEGIN
+    SELECT RAISE(ABORT, 'completions are never deleted');
+END;
+
+CREATE TRIGGER completions_keep_their_id BEFORE UPDATE OF id ON completions
+WHEN NEW.id IS NOT OLD.id
+BEGIN
+    SELECT RAISE(ABORT, 'a completion keeps its id');
+END;
+
 -- Provenance as one row per arrival of a completion, with its origin and settings (as in version 1),
 -- now over both tables. The CASTs give each column the same affinity in both arms.
 DROP VIEW completion_origins;

@@ -83,4 +83,19 @@ import RLHFTestSupport
         #expect(other.newRecords == 2 && other.newCompletions == 0)
         #expect(try t.store.count("SELECT count(*) FROM completion_origins WHERE origin = 'sft'") == 4)
     }
+
+    /// A run names completions by id range, so no completion may be deleted or renumbered (SQLite
+    /// would hand a freed largest id out again). The middle completion of this run is referenced by
+    /// nothing else, so only the schema's triggers stop it.
+    @Test func completionsInARunCannotBeDeletedOrRenumbered() throws {
+        let t = try TemporaryStore()
+        let lines = [" x", " y", " z"].map { #"{"prompt": "p", "completion": "\#($0)"}"# }
+        try t.importLines(lines, kind: .sft, name: "sft.jsonl")
+        let middle = try #require(try t.store.db.scalarInt("SELECT id FROM completions WHERE text = ' y'"))
+        let before = try t.store.fingerprint()
+        #expect { try t.store.db.execute("DELETE FROM completions WHERE id = \(middle)") } throws: { "\($0)".contains("never deleted") }
+        #expect { try t.store.db.execute("UPDATE completions SET id = 1000 WHERE id = \(middle)") } throws: { "\($0)".contains("keeps its id") }
+        #expect(try t.store.fingerprint() == before)
+        #expect(try t.store.count("SELECT count(*) FROM completion_origins WHERE origin = 'sft'") == 3)
+    }
 }
