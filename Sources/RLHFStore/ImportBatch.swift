@@ -3,7 +3,8 @@ import RLHFCore
 import RLHFData
 
 /// Multi-row statements for the preference import: one statement writes the completions of
-/// `ChunkStatements.rows` records, one their provenance, one their labels. A single-row INSERT
+/// `ChunkStatements.rows` records, one their labels (new completions' provenance is one run per
+/// import, written at its end: `ImportWriter.finish`). A single-row INSERT
 /// still pays for opening cursors, resetting, binding and the VDBE prologue and epilogue on every
 /// row; over a chunk those are paid once, and cursors stay where the last row left them (a quarter
 /// of the writer's instructions per row, measured with callgrind; 64 rows beat 16 and 256). Rows are
@@ -15,11 +16,10 @@ final class ChunkStatements {
     static let rows = 64
 
     let completions: Statement
-    let provenance: Statement
     let labels: Statement
 
     func clearBindings() {
-        for statement in [completions, provenance, labels] { sqlite3_clear_bindings(statement.handle) }
+        for statement in [completions, labels] { sqlite3_clear_bindings(statement.handle) }
     }
 
     init(_ db: Database) throws {
@@ -29,11 +29,6 @@ final class ChunkStatements {
             "INSERT INTO completions (prompt_id, text, hash, created_at) VALUES "
                 + (0..<(2 * n)).map { k in "(?\(3 * k + 2), ?\(3 * k + 3), ?\(3 * k + 4), ?1)" }.joined(separator: ",")
                 + " ON CONFLICT (prompt_id, hash) DO NOTHING")
-        // ?1 is the arrival; each provenance row takes its completion id.
-        provenance = try db.prepareUncached(
-            "INSERT INTO completion_provenance (completion_id, arrival_id, sample_index) VALUES "
-                + (0..<(2 * n)).map { k in "(?\(k + 2), ?1, -1)" }.joined(separator: ",")
-                + " ON CONFLICT DO NOTHING")
         // ?1 is created_at; each label takes ten values.
         labels = try db.prepareUncached("""
             INSERT INTO labels (prompt_id, first_id, second_id, winner, tie_kind, strength, shown_first,

@@ -56,10 +56,12 @@ extension Store {
             // that breaks one. Our inserts take their ids from rows just written; a violation still
             // aborts the whole file.
             try db.execute("PRAGMA defer_foreign_keys = ON")
+            try writer.begin()
             while let batch = pipeline.next() {
                 try writer.write(batch)
                 pipeline.recycle(batch)
             }
+            try writer.finish()
         }
         return writer.summary
     }
@@ -88,7 +90,11 @@ struct ImportWriter {
     /// Prompt ids by the pipeline's prompt number (0: not known yet).
     var promptIDsByNumber: [Int64] = []
     var arrival: Int64? = nil
+    /// Completions with an id from here on were created by this import (`begin`), so they arrived
+    /// with its arrival: `finish` records them as one provenance run.
+    var firstNewCompletionID: Int64 = 1
     let insertLabel: Statement
+    let findRun: Statement
     /// Meta strings of a chunk, bound without copies.
     let arena = BindArena()
     /// `now` and `defaultSource` as bytes that live as long as the writer (bound without copies).
@@ -114,7 +120,40 @@ struct ImportWriter {
                                 annotator_id, source, external_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
+        findRun = try store.db.prepareUncached("""
+            SELECT 1 FROM completion_provenance_runs
+            WHERE arrival_id = ?1 AND first_completion_id <= ?2 AND last_completion_id >= ?2
+            """)
         chunkRows.reserveCapacity(ChunkStatements.rows)
+    }
+
+    /// Inside the import's transaction, before the first record.
+    mutating func begin() throws {
+        firstNewCompletionID = (try store.db.scalarInt("SELECT max(id) FROM completions") ?? 0) + 1
+    }
+
+    /// Inside the import's transaction, after the last record: the provenance of every completion
+    /// this import created, as one run (ids first...last; completion_origins lists each of them).
+    mutating func finish() throws {
+        guard let last = try store.db.scalarInt("SELECT max(id) FROM completions"), last >= firstNewCompletionID else { return }
+        guard let arrival else { throw StoreIntegrityError.vanished("arrival") }
+        try store.db.run("""
+            INSERT INTO completion_provenance_runs (arrival_id, first_completion_id, last_completion_id) VALUES (?, ?, ?)
+            """, [.int(arrival), .int(firstNewCompletionID), .int(last)])
+    }
+
+    /// Records that `completion` (just `created`, or found) arrived with this import's arrival; true
+    /// when that is new. A completion this import created is covered by the run `finish` writes
+    /// (found again, it came on an earlier line of this file). One that existed gets a provenance
+    /// row, unless an earlier import of the same arrival created it (that import's run covers it).
+    mutating func arrived(_ completion: Int64, created: Bool, arrival: Int64) throws -> Bool {
+        if created { return true }
+        if completion >= firstNewCompletionID { return false }
+        try findRun.bind(arrival, at: 1)
+        try findRun.bind(completion, at: 2)
+        defer { try? findRun.reset() }
+        if try findRun.step() { return false }
+        return try store.addProvenance(completionID: completion, arrivalID: arrival)
     }
 
     /// Runs `body`, turning record and SQLite errors into `FILE:LINE: message`.
@@ -165,7 +204,7 @@ struct ImportWriter {
             let p = try prompt(promptText)
             let c = try store.upsertCompletion(promptID: p.id, text: completionText, now: now)
             if c.isNew { summary.newCompletions += 1 }
-            isNew = try store.addProvenance(completionID: c.id, arrivalID: arrivalID(.sft))
+            isNew = try arrived(c.id, created: c.isNew, arrival: arrivalID(.sft))
         case let .preference(promptText, chosenText, rejectedText, margin, meta):
             isNew = try preference(PendingPreference(line: 0, prompt: promptText, promptNumber: nil, chosen: chosenText,
                                                      rejected: rejectedText, margin: margin, meta: meta))
@@ -252,8 +291,8 @@ struct ImportWriter {
         let rejected = try store.upsertCompletion(promptID: p, text: record.rejected, now: now)
         summary.newCompletions += (chosen.isNew ? 1 : 0) + (rejected.isNew ? 1 : 0)
         let arrival = try arrivalID(.imported)
-        try store.addProvenance(completionID: chosen.id, arrivalID: arrival)
-        try store.addProvenance(completionID: rejected.id, arrivalID: arrival)
+        _ = try arrived(chosen.id, created: chosen.isNew, arrival: arrival)
+        _ = try arrived(rejected.id, created: rejected.isNew, arrival: arrival)
         let v = try labelValues(margin: record.margin, meta: record.meta, chosen: chosen.id, rejected: rejected.id)
         let insert = insertLabel
         try insert.bind(p, at: 1)
@@ -355,11 +394,10 @@ struct ImportWriter {
             }
         }
 
-        // Provenance: one row per completion and this arrival.
-        let v = s.provenance
-        try v.bind(arrival, at: 1)
-        for (k, id) in chunkCompletionIDs.enumerated() { try v.bind(id, at: k + 2) }
-        try v.execute()
+        // Provenance: completions that existed before this import (the rest are in its run).
+        if inserted < 2 * n {
+            for id in chunkCompletionIDs where id < firstNewCompletionID { _ = try arrived(id, created: false, arrival: arrival) }
+        }
 
         // Labels.
         var metaBytes = 0

@@ -23,10 +23,17 @@ extension QueueFilter {
             values += splits.map { .text($0.rawValue) }
         }
         if origin != nil || checkpointID != nil {
-            var provenance = "EXISTS (SELECT 1 FROM completion_provenance cp JOIN arrivals a ON a.id = cp.arrival_id WHERE cp.completion_id = c.id"
-            if let origin { provenance += " AND a.origin = ?"; values.append(.text(origin.rawValue)) }
-            if let checkpointID { provenance += " AND a.checkpoint_id = ?"; values.append(.int(checkpointID)) }
-            conditions.append(provenance + ")")
+            // Provenance rows, and the runs imports record for the completions they created.
+            var arrival = ""
+            var arrivalValues: [SQLValue] = []
+            if let origin { arrival += " AND a.origin = ?"; arrivalValues.append(.text(origin.rawValue)) }
+            if let checkpointID { arrival += " AND a.checkpoint_id = ?"; arrivalValues.append(.int(checkpointID)) }
+            values += arrivalValues + arrivalValues
+            conditions.append("""
+                (EXISTS (SELECT 1 FROM completion_provenance cp JOIN arrivals a ON a.id = cp.arrival_id WHERE cp.completion_id = c.id\(arrival))
+                 OR EXISTS (SELECT 1 FROM completion_provenance_runs r JOIN arrivals a ON a.id = r.arrival_id
+                            WHERE c.id BETWEEN r.first_completion_id AND r.last_completion_id\(arrival)))
+                """)
         }
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values)
     }

@@ -87,7 +87,7 @@ import Testing
         // The same call again adds no row at all.
         let again = run(["generate", "--model", "policy", "--samples", "3", "--temperature", "0", "--max-tokens", "12", "--limit", "5"])
         #expect(again.stdout == "added 0 distinct completions (15 samples repeated a text already stored)\n")
-        #expect(try store.count("SELECT count(*) FROM completion_provenance") == 160 + 15)
+        #expect(try store.count("SELECT count(*) FROM completion_origins") == 160 + 15)
         // Chat at temperature 0 answers as greedy generate does.
         var greedyTexts: [String: String] = [:]
         try store.forEachRow("SELECT p.text, c.text FROM completion_origins o JOIN completions c ON c.id = o.completion_id JOIN prompts p ON p.id = c.prompt_id WHERE o.origin = 'generated'") {
