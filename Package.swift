@@ -44,8 +44,10 @@ let package = Package(
         .target(name: "RLHFData", dependencies: ["RLHFCore", "CZlib"]), // records, JSONL, TRL/HH formats
         .target(name: "RLHFStore", dependencies: ["CSQLite", "RLHFCore", "RLHFData"]),
         .target(name: "RLHFTokenizer", dependencies: ["RLHFCore"], swiftSettings: numericsFlags),
-        .target(name: "RLHFKernelsAVX512", swiftSettings: numericsFlags + avx512CPU),
-        .target(name: "RLHFModel", dependencies: ["COpenBLAS", "RLHFCore", "RLHFKernelsAVX512"],
+        // The compiler's prefetch instruction, which Swift does not expose (header only, nothing to link).
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .target(name: "RLHFKernelsAVX512", dependencies: ["CPrefetch"], swiftSettings: numericsFlags + avx512CPU),
+        .target(name: "RLHFModel", dependencies: ["COpenBLAS", "CPrefetch", "RLHFCore", "RLHFKernelsAVX512"],
                 swiftSettings: numericsFlags + modelCPU),
         .target(name: "RLHFTrain", dependencies: ["RLHFModel", "RLHFTokenizer", "RLHFData"],
                 swiftSettings: numericsFlags),

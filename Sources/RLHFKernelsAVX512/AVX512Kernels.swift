@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The one decoding kernel that pays for AVX-512 (issue 9's batch-16 sampling): eight rows against two
 /// 16-output panels, sixteen 16-wide accumulators, twice the multiply-adds per instruction of the AVX2
 /// kernels in RLHFModel. Its own target so only this code is compiled for AVX-512 (Package.swift);
@@ -17,8 +19,11 @@ public enum AVX512Kernels {
     /// k in `ks`, rows r = 0..<8 of x at stride ldX; starts from zero instead when `ks` starts at 0.
     /// Panels are laid out input by input, 16 floats each (RLHFModel's PackedMatrix).
     @inline(never)
+    /// `prefetchAhead` > 0 asks for the panels' lines that many inputs ahead (the first block over a
+    /// chunk of weights streamed from memory; later blocks find the chunk in L1).
     public static func eightRowsTwoPanels(x: UnsafePointer<Float>, ldX: Int, panel0: UnsafePointer<Float>,
-                                          panel1: UnsafePointer<Float>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>) {
+                                          panel1: UnsafePointer<Float>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
+                                          prefetchAhead: Int = 0) {
         #if RLHF_AVX512
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
@@ -39,6 +44,7 @@ public enum AVX512Kernels {
         let x0 = x, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX, x4 = x3 + ldX, x5 = x4 + ldX, x6 = x5 + ldX, x7 = x6 + ldX
         var q0 = panel0 + ks.lowerBound * 16, q1 = panel1 + ks.lowerBound * 16
         for k in ks {
+            if prefetchAhead > 0 { rlhf_prefetch(q0 + prefetchAhead * 16); rlhf_prefetch(q1 + prefetchAhead * 16) }
             let w0 = load(q0), w1 = load(q1)
             var b = SIMD16<Float>(repeating: x0[k]); a00.addProduct(b, w0); a01.addProduct(b, w1)
             b = SIMD16<Float>(repeating: x1[k]); a10.addProduct(b, w0); a11.addProduct(b, w1)
