@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // rlhf: an RLHF workbench. No third-party Swift packages; system C libraries come through
 // system-library targets (SQLite, OpenBLAS, zlib).
+import Foundation
 import PackageDescription
 
 // Release builds are the product: whole-module optimisation is SwiftPM's release default; the numeric
@@ -12,10 +13,14 @@ let numericsFlags: [SwiftSetting] = [
 // The model's kernels are compiled for AVX2 + FMA (Haswell, 2013; every x86-64 server and CI runner
 // since) on x86-64, as llm.c builds with -march=native: the decoding kernels are fused multiply-add
 // microkernels, and without FMA in the target Swift lowers each `addProduct` to a libm call per lane.
-// `rlhf` checks the CPU at start and says what to do on one without them; RLHF_PORTABLE=1 at build
-// time gives a baseline x86-64 build (slower, same results within float rounding).
+// A build machine whose /proc/cpuinfo lacks them gets a baseline x86-64 build by itself, and so does
+// RLHF_PORTABLE=1 at build time (slower, same results within float rounding); `rlhf` checks the CPU at
+// start and says what to do if a binary built here is carried to an older one.
 #if arch(x86_64)
-let buildsForHaswell = Context.environment["RLHF_PORTABLE"] != "1"
+let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+let hostFlags = Set((cpuInfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? "").split(separator: " ").map(String.init))
+let hostLacksAVX2 = !cpuInfo.isEmpty && !(hostFlags.contains("avx2") && hostFlags.contains("fma"))
+let buildsForHaswell = Context.environment["RLHF_PORTABLE"] != "1" && !hostLacksAVX2
 #else
 let buildsForHaswell = false
 #endif
