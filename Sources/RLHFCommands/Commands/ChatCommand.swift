@@ -17,12 +17,7 @@ struct ChatCommand: Command {
         """
     static let options: [OptionSpec] = [
         .value("--model", "DIR", "the model folder, with its tokenizer (required)"),
-        .value("--temperature", "T", "softmax temperature; 0 is greedy (default 0.7)"),
-        .value("--top-p", "P", "nucleus sampling share (default 1: off)"),
-        .value("--top-k", "K", "keep only the K most probable tokens (default 0: off)"),
-        .value("--max-tokens", "N", "new tokens per reply at most (default 64)"),
-        .value("--seed", "S", "random seed (default 0)"),
-    ]
+    ] + SamplingOptions.specs(temperature: 0.7, topK: 0)
 
     let modelDirectory: String
     let settings: SamplingSettings
@@ -31,11 +26,9 @@ struct ChatCommand: Command {
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
         guard let model = arguments.string("--model") else { throw UsageError("'rlhf chat' needs --model DIR") }
         modelDirectory = context.resolve(model)
-        settings = SamplingSettings(temperature: Float(try arguments.double("--temperature", range: 0...100) ?? 0.7),
-                                    topK: try arguments.int("--top-k", range: 0...Int(Int32.max)) ?? 0,
-                                    topP: Float(try arguments.double("--top-p", range: 0.000001...1) ?? 1),
-                                    maxNewTokens: try arguments.int("--max-tokens", range: 1...1_000_000) ?? 64)
-        seed = try arguments.uint64("--seed") ?? 0
+        let sampling = try SamplingOptions(arguments, temperature: 0.7, topK: 0)
+        settings = sampling.settings()
+        seed = sampling.seed
     }
 
     func run(_ context: CommandContext) throws {

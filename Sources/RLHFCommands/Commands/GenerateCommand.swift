@@ -29,11 +29,7 @@ struct GenerateCommand: Command {
         .repeating("--split", "SPLIT", "prompts of these splits: train, validation, test (default all)"),
         .value("--prompts", "FILE", "prompts from a JSONL file ({\"prompt\": ...} per line) instead of the store's"),
         .value("--samples", "K", "completions per prompt (required)"),
-        .value("--temperature", "T", "softmax temperature; 0 is greedy (default 1)"),
-        .value("--top-p", "P", "nucleus sampling: keep the most probable tokens holding P of the probability (default 1: off)"),
-        .value("--top-k", "K", "keep only the K most probable tokens (default 0: off)"),
-        .value("--max-tokens", "N", "new tokens per completion at most, end-of-text included (default 64)"),
-        .value("--seed", "S", "random seed (default 0)"),
+    ] + SamplingOptions.specs(temperature: 1, topK: 0) + [
         .value("--limit", "N", "only the first N prompts (by id, or by line of FILE)"),
         StoreOption.spec,
     ]
@@ -42,11 +38,7 @@ struct GenerateCommand: Command {
     let splits: [Split]
     let promptsFile: String?
     let samples: Int
-    let temperature: Double
-    let topP: Double
-    let topK: Int
-    let maxTokens: Int
-    let seed: UInt64
+    let sampling: SamplingOptions
     let limit: Int?
     let storePath: String
 
@@ -60,11 +52,7 @@ struct GenerateCommand: Command {
         splits = try FilterOptions.splits(arguments)
         promptsFile = arguments.string("--prompts").map(context.resolve)
         if promptsFile != nil && !splits.isEmpty { throw UsageError("give --split or --prompts FILE, not both") }
-        temperature = try arguments.double("--temperature", range: 0...100) ?? 1
-        topP = try arguments.double("--top-p", range: 0.000001...1) ?? 1
-        topK = try arguments.int("--top-k", range: 0...Int(Int32.max)) ?? 0
-        maxTokens = try arguments.int("--max-tokens", range: 1...1_000_000) ?? 64
-        seed = try arguments.uint64("--seed") ?? 0
+        sampling = try SamplingOptions(arguments, temperature: 1, topK: 0)
         limit = try arguments.int("--limit", range: 1...Int.max)
         storePath = StoreOption.path(arguments, context)
     }
@@ -72,8 +60,8 @@ struct GenerateCommand: Command {
     /// The arrival's settings: everything besides the checkpoint and the seed that decides the texts.
     var settingsJSON: String {
         JSONWriter.encode(.object(JSONObject([
-            ("max_new_tokens", .int(maxTokens)), ("samples", .int(samples)), ("temperature", .double(temperature)),
-            ("top_k", .int(topK)), ("top_p", .double(topP)),
+            ("max_new_tokens", .int(sampling.maxTokens)), ("samples", .int(samples)), ("temperature", .double(sampling.temperature)),
+            ("top_k", .int(sampling.topK)), ("top_p", .double(sampling.topP)),
         ])))
     }
 
@@ -92,20 +80,19 @@ struct GenerateCommand: Command {
         guard !prompts.isEmpty else {
             throw CommandFailure("no prompts to sample for" + (splits.isEmpty ? " in \(storePath)" : " in split \(splits.map(\.rawValue).joined(separator: ", "))"))
         }
-        let settings = SamplingSettings(temperature: Float(temperature), topK: topK, topP: Float(topP),
-                                        maxNewTokens: min(maxTokens, policy.model.config.contextLength - 1))
-        if settings.maxNewTokens < maxTokens {
-            context.say("note: --max-tokens \(maxTokens) is more than the context allows; sampling at most \(settings.maxNewTokens)")
+        let settings = sampling.settings(maxNewTokens: min(sampling.maxTokens, policy.model.config.contextLength - 1))
+        if settings.maxNewTokens < sampling.maxTokens {
+            context.say("note: --max-tokens \(sampling.maxTokens) is more than the context allows; sampling at most \(settings.maxNewTokens)")
         }
         guard let checkpointID = policy.checkpointID else { preconditionFailure("a store gives a checkpoint id") }
         let arrival = try store.db.write {
             try store.arrivalID(origin: .generated, checkpointID: checkpointID, settings: settingsJSON,
-                                seed: Int64(bitPattern: seed), now: now)
+                                seed: Int64(bitPattern: sampling.seed), now: now)
         }
         let sampler = try PolicySampler(model: policy.model, tokenizer: policy.tokenizer)
         var added = 0, total = 0, notEnded = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        try sampler.sample(prompts: prompts, samples: samples, settings: settings, seed: seed) { batch in
+        try sampler.sample(prompts: prompts, samples: samples, settings: settings, seed: sampling.seed) { batch in
             try store.db.write {
                 for sample in batch {
                     if try store.addGenerated(promptID: sample.promptID, text: sample.text, arrivalID: arrival,

@@ -24,11 +24,7 @@ struct SampleCommand: Command {
         .value("--model", "DIR", "model folder (required)"),
         .value("--prompt", "TEXT", "the prompt (required; may be empty)"),
         .value("--samples", "K", "completions to sample (default 1)"),
-        .value("--temperature", "T", "divides the logits; 0 = greedy (default 1)"),
-        .value("--top-k", "K", "keep the K most probable tokens; 0 = all (default 50)"),
-        .value("--top-p", "P", "keep the most probable tokens holding P of the probability; 1 = all (default 1)"),
-        .value("--max-tokens", "N", "new tokens at most (default 64)"),
-        .value("--seed", "S", "random seed (default 0)"),
+    ] + SamplingOptions.specs(temperature: 1, topK: 50) + [
         .value("--tokenizer", "DIR", "tokenizer folder, when it is not in the model folder"),
         .flag("--json", "one JSON object per sample"),
     ]
@@ -53,12 +49,9 @@ struct SampleCommand: Command {
         tokenizerDirectory = arguments.string("--tokenizer").map(context.resolve) ?? modelDirectory
         self.prompt = prompt
         samples = try arguments.int("--samples", range: 1...4096) ?? 1
-        settings = SamplingSettings(
-            temperature: Float(try arguments.double("--temperature", range: 0...1000) ?? 1),
-            topK: try arguments.int("--top-k", range: 0...Int(Int32.max)) ?? 50,
-            topP: Float(try arguments.double("--top-p", range: 1e-9...1) ?? 1),
-            maxNewTokens: try arguments.int("--max-tokens", range: 1...1_000_000) ?? 64)
-        seed = try arguments.uint64("--seed") ?? 0
+        let sampling = try SamplingOptions(arguments, temperature: 1, topK: 50)
+        settings = sampling.settings()
+        seed = sampling.seed
         json = arguments.flag("--json")
     }
 
