@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "RLHFCommands", dependencies: [
             "RLHFCore", "RLHFData", "RLHFStore", "RLHFTokenizer", "RLHFModel", "RLHFTrain", "RLHFLabel",
         ]),
-        .executableTarget(name: "rlhf", dependencies: ["RLHFCommands"], swiftSettings: haswellDefine),
+        .executableTarget(name: "rlhf", dependencies: ["RLHFCore", "RLHFCommands"], swiftSettings: haswellDefine),
 
         // Tests: one target per library, shared helpers in one support target, end-to-end in Commands.
         .target(name: "RLHFTestSupport", dependencies: ["RLHFCore", "RLHFData", "RLHFStore", "RLHFModel"], path: "Tests/RLHFTestSupport"),

@@ -1,4 +1,5 @@
 import Foundation
+import RLHFCore
 
 /// The model kernels are compiled for AVX2 + FMA on x86-64 (Package.swift). On a CPU without them the
 /// first kernel would die of an illegal instruction; say so before any runs, with the way out.
@@ -6,9 +7,8 @@ enum CPUCheck {
     static func missingFeatures() -> [String] {
         #if RLHF_HASWELL
         #if os(Linux)
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-        let flags = Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
+        let flags = CPUFlags.current
+        if flags.isEmpty { return [] }
         return ["avx2", "fma"].filter { !flags.contains($0) }
         #elseif os(macOS)
         return [("avx2", "hw.optional.avx2_0"), ("fma", "hw.optional.fma")].compactMap { name, key in

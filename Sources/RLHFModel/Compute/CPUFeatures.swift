@@ -1,17 +1,11 @@
 import Foundation
+import RLHFCore
 import RLHFKernelsAVX512
 
 /// What the CPU offers beyond the build's baseline, read once.
 enum CPUFeatures {
     /// The instruction-set flags the kernel reports (Linux /proc/cpuinfo); empty elsewhere.
-    static let flags: Set<String> = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
-        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-        }
-        return []
-    }()
+    static var flags: Set<String> { CPUFlags.current }
 
     /// The AVX-512 decoding kernel may run: it is in this build, the CPU (and the kernel, which lists
     /// the flag only when it saves the registers) has AVX-512F, and RLHF_NO_AVX512 is not set.
