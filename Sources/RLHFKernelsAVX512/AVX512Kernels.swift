@@ -23,7 +23,8 @@ public enum AVX512Kernels {
     /// chunk of weights streamed from memory; later blocks find the chunk in L1).
     public static func eightRowsTwoPanels(x: UnsafePointer<Float>, ldX: Int, panel0: UnsafePointer<Float>,
                                           panel1: UnsafePointer<Float>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
-                                          prefetchAhead: Int = 0) {
+                                          prefetchAhead: Int = 0, prefetch0: UnsafePointer<Float>? = nil,
+                                          prefetch1: UnsafePointer<Float>? = nil) {
         #if RLHF_AVX512
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
@@ -43,8 +44,10 @@ public enum AVX512Kernels {
         }
         let x0 = x, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX, x4 = x3 + ldX, x5 = x4 + ldX, x6 = x5 + ldX, x7 = x6 + ldX
         var q0 = panel0 + ks.lowerBound * 16, q1 = panel1 + ks.lowerBound * 16
+        var f0 = (prefetch0 ?? panel0) + (ks.lowerBound + prefetchAhead) * 16
+        var f1 = (prefetch1 ?? panel1) + (ks.lowerBound + prefetchAhead) * 16
         for k in ks {
-            if prefetchAhead > 0 { rlhf_prefetch(q0 + prefetchAhead * 16); rlhf_prefetch(q1 + prefetchAhead * 16) }
+            if prefetchAhead > 0 { rlhf_prefetch(f0); rlhf_prefetch(f1); f0 += 16; f1 += 16 }
             let w0 = load(q0), w1 = load(q1)
             var b = SIMD16<Float>(repeating: x0[k]); a00.addProduct(b, w0); a01.addProduct(b, w1)
             b = SIMD16<Float>(repeating: x1[k]); a10.addProduct(b, w0); a11.addProduct(b, w1)

@@ -114,6 +114,72 @@ final class SamplerTests: XCTestCase {
                        "the AVX-512 kernel (available: \(CPUFeatures.avx512)) differs from the AVX2 ones")
     }
 
+    /// Decoding attention over the tiled key cache against a double-precision loop: head sizes with and
+    /// without a 64-wide block and a scalar tail, position counts that take the 8-, 4- and 1-tile paths
+    /// and a partial last tile, and a cache whose unused lanes hold stale values from an earlier call.
+    func testAttentionOverTheTiledCacheMatchesADoublePrecisionLoop() {
+        for HS in [12, 64, 72] {
+            let NH = 2, S = 131
+            let config = GPT2Config(vocabSize: 10, contextLength: S, layers: 1, heads: NH, channels: NH * HS)
+            let cache = KVCache(config: config, sequences: 1, positions: S)
+            // Stale values everywhere first, as a reused decoder's cache has.
+            let stale = Fixtures.gaussians(cache.storage.count, seed: 30)
+            for i in 0..<stale.count { cache.storage.pointer[i] = 1e3 * stale[i] }
+            let rows = Fixtures.gaussians(S * 3 * NH * HS, seed: 31 + UInt64(HS))
+            let q = Fixtures.gaussians(HS, seed: 32)
+            var out = [Float](repeating: 0, count: HS), scores = [Float](repeating: 0, count: cache.paddedS)
+            for n in [1, 8, 9, 33, 70, 131] {
+                rows.withUnsafeBufferPointer { r in
+                    for t in 0..<n { cache.store(layer: 0, sequence: 0, position: t, qkvRow: r.baseAddress! + t * 3 * NH * HS) }
+                }
+                q.withUnsafeBufferPointer { qp in
+                    DecodeKernels.attend(out: &out, q: qp.baseAddress!, keys: cache.keys(0, 0, 1), values: cache.values(0, 0, 1),
+                                         last: n - 1, HS: HS, scale: 1 / Float(HS).squareRoot(), scores: &scores)
+                }
+                // Head 1's key and value of position t in the qkv rows.
+                func key(_ t: Int, _ d: Int) -> Double { Double(rows[t * 3 * NH * HS + NH * HS + HS + d]) }
+                func value(_ t: Int, _ d: Int) -> Double { Double(rows[t * 3 * NH * HS + 2 * NH * HS + HS + d]) }
+                var logits = [Double](repeating: 0, count: n)
+                for t in 0..<n {
+                    var dot = 0.0
+                    for d in 0..<HS { dot += Double(q[d]) * key(t, d) }
+                    logits[t] = dot / Double(HS).squareRoot()
+                }
+                let top = logits.max() ?? 0
+                let weights = logits.map { Foundation.exp($0 - top) }, total = weights.reduce(0, +)
+                var expected = [Double](repeating: 0, count: HS)
+                for d in 0..<HS { for t in 0..<n { expected[d] += weights[t] / total * value(t, d) } }
+                let report = Tolerance.compare("attention HS \(HS), \(n) positions", actual: out, expected: expected,
+                                               relative: 1e-5, absolute: 1e-5)
+                XCTAssert(report.passed, "\(report)")
+            }
+        }
+    }
+
+    /// The MLP's first product with GELU applied in place of a second pass: the same bits as the
+    /// product followed by GELU.forward.
+    func testDotsWithGELUEqualTheProductThenGELU() {
+        let R = 5, IC = 37, OC = 16 * 3 + 5
+        let x = Fixtures.gaussians(R * IC, seed: 41), w = Fixtures.gaussians(OC * IC, seed: 42), bias = Fixtures.gaussians(OC, seed: 43)
+        let packed = FloatBuffer(count: PackedMatrix.count(IC: IC, OC: OC))
+        w.withUnsafeBufferPointer { PackedMatrix.pack(outputMajor: $0.baseAddress!, IC: IC, OC: OC, into: packed.pointer) }
+        let matrix = PackedMatrix(pointer: packed.pointer, IC: IC, OC: OC)
+        func run(gelu: Bool) -> [Float] {
+            var out = [Float](repeating: 0, count: R * OC)
+            x.withUnsafeBufferPointer { xs in
+                bias.withUnsafeBufferPointer { b in
+                    DecodeKernels.parallelDots(name: "test", out: &out, ldOut: OC, x: xs.baseAddress!, ldX: IC, rows: R, w: matrix,
+                                               bias: b.baseAddress!, gelu: gelu, residual: nil)
+                }
+            }
+            return out
+        }
+        var separate = run(gelu: false)
+        XCTAssertTrue(separate.contains { $0 < -1 }, "no strongly negative inputs: GELU's shape is not exercised")
+        separate.withUnsafeMutableBufferPointer { GELU.forward(out: $0.baseAddress!, inp: $0.baseAddress!, n: R * OC) }
+        XCTAssertEqual(run(gelu: true), separate)
+    }
+
     func testGreedyFollowsTheArgmaxOfTheFullForwardAndTopKOneAgrees() throws {
         let model = try Fixtures.model(scalarHead: false)
         let sampler = Sampler(model: model)

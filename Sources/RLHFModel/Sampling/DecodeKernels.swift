@@ -25,11 +25,12 @@ enum DecodeKernels {
     static let prefetchDistance = 128
     static let singleRowPrefetch = 32
     /// out[r, j] (R, ldOut) = x[r] (IC) . w[:, j] for the outputs of `panels`, plus bias[j] when
-    /// given, plus residual[r, j] (stride ldOut) when given, in that order. R rows at stride ldX.
-    /// `wide` lets blocks of eight rows take the AVX-512 kernel (same bits; tests compare both).
+    /// given, then GELU when `gelu` (the MLP's first product: applied while the outputs are in registers
+    /// instead of in a second pass), plus residual[r, j] (stride ldOut) when given, in that order. R rows
+    /// at stride ldX. `wide` lets blocks of eight rows take the AVX-512 kernel (same bits; tests compare both).
     static func dots(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
-                     w: PackedMatrix, panels: Range<Int>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                     wide: Bool = CPUFeatures.avx512) {
+                     w: PackedMatrix, panels: Range<Int>, bias: UnsafePointer<Float>?, gelu: Bool = false,
+                     residual: UnsafePointer<Float>?, wide: Bool = CPUFeatures.avx512) {
         let K = w.IC, OC = w.OC, width = PackedMatrix.width
         // Writes 8 outputs starting at j of row r (fewer at the matrix's edge).
         @inline(__always) func finish(_ r: Int, _ j: Int, _ value: SIMD8<Float>) {
@@ -37,12 +38,14 @@ enum DecodeKernels {
             let o = out + r * ldOut + j
             if j + 8 <= OC {
                 if let bias { v += load8(bias + j) }
+                if gelu { v = GELU.value(v) }
                 if let residual { v = load8(residual + r * ldOut + j) + v }
                 store8(o, v)
             } else {
                 for c in 0..<max(0, OC - j) {
                     var s = v[c]
                     if let bias { s += bias[j + c] }
+                    if gelu { s = GELU.value(SIMD8(repeating: s))[0] }
                     if let residual { s = residual[r * ldOut + j + c] + s }
                     o[c] = s
                 }
@@ -141,6 +144,10 @@ enum DecodeKernels {
                         var r = 0
                         while r < rows8 {
                             let r1 = min(rows8, r + 16), step = r1 - r > 8 ? chunk : K
+                        // Two blocks: each asks for one panel's next lines, so the stream from memory runs
+                        // through both blocks instead of stalling the first while the second idles it
+                        // (kernel alone, 16 rows, weights from L3: about +15-25%, noisy).
+                        let split = r1 - r == 16
                             var k0 = 0
                             while k0 < K {
                                 let k1 = min(K, k0 + step)
@@ -149,7 +156,9 @@ enum DecodeKernels {
                                     AVX512Kernels.eightRowsTwoPanels(x: x + block * ldX, ldX: ldX, panel0: w.panel(p),
                                                                      panel1: w.panel(p + 1), ks: k0..<k1,
                                                                      sums: partial + (block - r) * 2 * width,
-                                                                     prefetchAhead: block == r ? prefetchDistance : 0)
+                                                                     prefetchAhead: split || block == r ? prefetchDistance : 0,
+                                                                     prefetch0: split ? w.panel(block == r ? p : p + 1) : nil,
+                                                                     prefetch1: split ? w.panel(block == r ? p : p + 1) : nil)
                                     block += 8
                                 }
                                 k0 = k1
@@ -199,56 +208,85 @@ enum DecodeKernels {
     /// `dots` over all outputs, split over the workers in fixed chunks of panels when the product is
     /// large enough to pay for waking them (the split never changes a result).
     static func parallelDots(name: String, out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
-                             w: PackedMatrix, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?) {
+                             w: PackedMatrix, bias: UnsafePointer<Float>?, gelu: Bool = false, residual: UnsafePointer<Float>?) {
         // At least ~128 KFLOP per chunk, in whole groups of four panels.
         let groups = (w.panels + 3) / 4
         let minimum = max(1, (1 << 16) / max(1, R * w.IC * 4 * PackedMatrix.width))
         Profile.measure(name) {
             Parallel.forRanges(groups, minimum: minimum) { range in
                 dots(out: out, ldOut: ldOut, x: x, ldX: ldX, rows: R, w: w,
-                     panels: (range.lowerBound * 4)..<min(w.panels, range.upperBound * 4), bias: bias, residual: residual)
+                     panels: (range.lowerBound * 4)..<min(w.panels, range.upperBound * 4), bias: bias, gelu: gelu,
+                     residual: residual)
             }
         }
     }
 
     /// One query against its cached keys and values (positions 0 ... last): out (HS) =
-    /// sum over t of softmax(q . k_t / sqrt(HS)) v_t. `keys` is (HS, S) (transposed), `values` (S, HS);
-    /// `scores` is scratch of at least last + 1 floats.
+    /// sum over t of softmax(q . k_t / sqrt(HS)) v_t. `keys` are KVCache tiles of (HS, 8) positions,
+    /// `values` (positions, HS); `scores` is scratch of at least last + 1 rounded up to 8 floats.
+    /// Every score is one FMA chain over the head dimensions in order and every output one chain over
+    /// the positions in order; eight chains run side by side so the FMA latency is hidden.
     @inline(__always)
-    static func attend(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>, S: Int,
+    static func attend(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>,
                        values: UnsafePointer<Float>, last: Int, HS: Int, scale: Float,
                        scores: UnsafeMutablePointer<Float>) {
-        let n = last + 1
-        // scores[t] = (sum over d of q[d] * k[d, t], d in order) * scale, 32 positions at a time held
-        // in registers across the head dimensions.
+        let n = last + 1, tile = KVCache.tile, tileStride = HS * tile
+        let tiles = (n + tile - 1) / tile
         let vs = SIMD8<Float>(repeating: scale)
-        var t = 0
-        while t + 32 <= n {
+        var i = 0
+        while i + 8 <= tiles {
+            let k = keys + i * tileStride
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+            for d in 0..<HS {
+                let qd = SIMD8<Float>(repeating: q[d]), p = k + d * tile
+                multiplyAdd(&a0, qd, load8(p)); multiplyAdd(&a1, qd, load8(p + tileStride))
+                multiplyAdd(&a2, qd, load8(p + 2 * tileStride)); multiplyAdd(&a3, qd, load8(p + 3 * tileStride))
+                multiplyAdd(&a4, qd, load8(p + 4 * tileStride)); multiplyAdd(&a5, qd, load8(p + 5 * tileStride))
+                multiplyAdd(&a6, qd, load8(p + 6 * tileStride)); multiplyAdd(&a7, qd, load8(p + 7 * tileStride))
+            }
+            let o = scores + i * tile
+            store8(o, a0 * vs); store8(o + 8, a1 * vs); store8(o + 16, a2 * vs); store8(o + 24, a3 * vs)
+            store8(o + 32, a4 * vs); store8(o + 40, a5 * vs); store8(o + 48, a6 * vs); store8(o + 56, a7 * vs)
+            i += 8
+        }
+        while i + 4 <= tiles {
+            let k = keys + i * tileStride
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for d in 0..<HS {
-                let qd = SIMD8<Float>(repeating: q[d]), row = keys + d * S + t
-                multiplyAdd(&a0, qd, load8(row)); multiplyAdd(&a1, qd, load8(row + 8))
-                multiplyAdd(&a2, qd, load8(row + 16)); multiplyAdd(&a3, qd, load8(row + 24))
+                let qd = SIMD8<Float>(repeating: q[d]), p = k + d * tile
+                multiplyAdd(&a0, qd, load8(p)); multiplyAdd(&a1, qd, load8(p + tileStride))
+                multiplyAdd(&a2, qd, load8(p + 2 * tileStride)); multiplyAdd(&a3, qd, load8(p + 3 * tileStride))
             }
-            store8(scores + t, a0 * vs); store8(scores + t + 8, a1 * vs)
-            store8(scores + t + 16, a2 * vs); store8(scores + t + 24, a3 * vs)
-            t += 32
+            let o = scores + i * tile
+            store8(o, a0 * vs); store8(o + 8, a1 * vs); store8(o + 16, a2 * vs); store8(o + 24, a3 * vs)
+            i += 4
         }
-        while t + 8 <= n {
+        while i < tiles {
+            let k = keys + i * tileStride
             var a0 = SIMD8<Float>()
-            for d in 0..<HS { multiplyAdd(&a0, SIMD8<Float>(repeating: q[d]), load8(keys + d * S + t)) }
-            store8(scores + t, a0 * vs)
-            t += 8
-        }
-        while t < n {
-            var a: Float = 0
-            for d in 0..<HS { multiplyAdd(&a, q[d], keys[d * S + t]) }
-            scores[t] = a * scale
-            t += 1
+            for d in 0..<HS { multiplyAdd(&a0, SIMD8<Float>(repeating: q[d]), load8(k + d * tile)) }
+            store8(scores + i * tile, a0 * vs)
+            i += 1
         }
         Attention.softmaxCausalRow(scores, n, n)
-        // out = sum over t of p_t v_t, t in order, 32 dimensions at a time held in registers.
+        // out = sum over t of p_t v_t, t in order.
         var d0 = 0
+        while d0 + 64 <= HS {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+            for t in 0..<n {
+                let p = SIMD8<Float>(repeating: scores[t]), v = values + t * HS + d0
+                multiplyAdd(&a0, p, load8(v)); multiplyAdd(&a1, p, load8(v + 8))
+                multiplyAdd(&a2, p, load8(v + 16)); multiplyAdd(&a3, p, load8(v + 24))
+                multiplyAdd(&a4, p, load8(v + 32)); multiplyAdd(&a5, p, load8(v + 40))
+                multiplyAdd(&a6, p, load8(v + 48)); multiplyAdd(&a7, p, load8(v + 56))
+            }
+            let o = out + d0
+            store8(o, a0); store8(o + 8, a1); store8(o + 16, a2); store8(o + 24, a3)
+            store8(o + 32, a4); store8(o + 40, a5); store8(o + 48, a6); store8(o + 56, a7)
+            d0 += 64
+        }
         while d0 + 32 <= HS {
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for t in 0..<n {

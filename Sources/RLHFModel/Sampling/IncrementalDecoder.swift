@@ -30,15 +30,23 @@ final class IncrementalDecoder {
         self.weights = weights
         self.capacity = capacity
         cache = KVCache(config: config, sequences: B, positions: S)
-        scratch = FloatBuffer(count: capacity * (6 * C + I + 2) + 16 * S + B * (C + 2 * V))
+        scratch = FloatBuffer(count: capacity * (6 * C + I + 2) + 16 * cache.paddedS + B * (C + 2 * V))
         var next = scratch.pointer
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { next += n }; return next }
         x = take(capacity * C); ln = take(capacity * C); qkv = take(capacity * 3 * C); atty = take(capacity * C)
-        fch = take(capacity * I); statistics = take(2 * capacity); scores = take(16 * S)
+        fch = take(capacity * I); statistics = take(2 * capacity); scores = take(16 * cache.paddedS)
         gathered = take(B * C); logits = take(B * V); promptLogits = take(B * V)
     }
 
     private let promptLogits: UnsafeMutablePointer<Float>  // (B, V) prefill's logits, by sequence
+
+    /// Whether this decoder can serve a call of `sequences` sequences of up to `positions` positions
+    /// whose prompts need `rows` rows, so a Sampler can keep one between calls: fresh buffers of this
+    /// size cost thousands of page faults per call (10k, about 5% of a small batch-16 call, measured).
+    /// A larger cache than needed changes no number: every read goes through its accessors.
+    func fits(sequences: Int, positions: Int, rows: Int) -> Bool {
+        cache.fits(model.config, sequences: sequences, positions: positions) && rows <= capacity
+    }
 
     /// Every prompt as its sequence's first tokens (positions 0 ..< count), in calls of at most
     /// `capacity` rows (a prompt may be split between calls: its later rows read the earlier ones from
@@ -91,8 +99,7 @@ final class IncrementalDecoder {
                                        residual: x)
             layerNorm(weight: p.ln2w + l * C, bias: p.ln2b + l * C, rows: R)
             DecodeKernels.parallelDots(name: "decode.fc", out: fch, ldOut: I, x: ln, ldX: C, rows: R,
-                                       w: w.fc(l), bias: p.fcb + l * I, residual: nil)
-            GELU.forward(out: fch, inp: fch, n: R * I)
+                                       w: w.fc(l), bias: p.fcb + l * I, gelu: true, residual: nil)
             DecodeKernels.parallelDots(name: "decode.fc_projection", out: x, ldOut: C, x: fch, ldX: I, rows: R,
                                        w: w.fcProjection(l), bias: p.fcprojb + l * C, residual: x)
         }
@@ -107,7 +114,7 @@ final class IncrementalDecoder {
 
     /// atty (R, C): each row's query against its own sequence's cache, one job per (row, head).
     private func attention(layer l: Int, sequences: [Int], positions: [Int]) {
-        let NH = model.config.heads, HS = model.config.headSize, C = model.config.channels, S = cache.S
+        let NH = model.config.heads, HS = model.config.headSize, C = model.config.channels, S = cache.paddedS
         let scale = 1 / Float(HS).squareRoot()
         let cache = self.cache, qkv = self.qkv, atty = self.atty, scores = self.scores
         let jobs = positions.count * NH, jobWork = (positions.max() ?? 0) * HS + HS
@@ -117,7 +124,7 @@ final class IncrementalDecoder {
                 for job in Parallel.range(chunk, of: chunks, total: jobs) {
                     let r = job / NH, h = job % NH, b = sequences[r]
                     DecodeKernels.attend(out: atty + r * C + h * HS, q: qkv + r * 3 * C + h * HS, keys: cache.keys(l, b, h),
-                                         S: S, values: cache.values(l, b, h), last: positions[r], HS: HS, scale: scale,
+                                         values: cache.values(l, b, h), last: positions[r], HS: HS, scale: scale,
                                          scores: scores + chunk * S)
                 }
             }

@@ -1,3 +1,4 @@
+import Foundation
 import RLHFCore
 
 /// Sampling from a GPT-2 with a key/value cache: what SFT's `rlhf generate`, the reward model's
@@ -23,6 +24,9 @@ import RLHFCore
 public final class Sampler {
     public let model: GPT2
     let weights: DecodeWeights
+    /// The last call's decoder (cache and scratch), reused by the next call it is large enough for.
+    private var spare: IncrementalDecoder?
+    private let spareLock = NSLock()
 
     public init(model: GPT2) {
         self.model = model
@@ -58,8 +62,8 @@ public final class Sampler {
         }
         let promptTokens = prompts.reduce(0) { $0 + $1.count }
         // Prompts go through in calls of at most 1,024 rows (bounded scratch for long prompts).
-        let decoder = IncrementalDecoder(model: model, weights: weights, sequences: B, positions: S,
-                                         rows: max(B, min(promptTokens, 1024)))
+        let decoder = takeDecoder(sequences: B, positions: S, rows: max(B, min(promptTokens, 1024)))
+        defer { keep(decoder) }
         Profile.measure("sample.prefill") { decoder.prefill(prompts: prompts) }
 
         let V = config.vocabSize
@@ -96,6 +100,24 @@ public final class Sampler {
             SampledSequence(prompt: prompts[b], promptTokensDropped: requests[b].prompt.count - prompts[b].count,
                             tokens: tokens[b], logProbabilities: logProbabilities[b], stopped: stopped[b])
         }
+    }
+
+    /// The spare decoder when it fits, else a new one (a concurrent call simply makes its own).
+    private func takeDecoder(sequences: Int, positions: Int, rows: Int) -> IncrementalDecoder {
+        spareLock.lock()
+        defer { spareLock.unlock() }
+        if let decoder = spare, decoder.fits(sequences: sequences, positions: positions, rows: rows) {
+            spare = nil
+            return decoder
+        }
+        return IncrementalDecoder(model: model, weights: weights, sequences: sequences, positions: positions, rows: rows)
+    }
+
+    /// Keeps `decoder`, the one just used, for the next call (the Sampler holds its memory until it goes).
+    private func keep(_ decoder: IncrementalDecoder) {
+        spareLock.lock()
+        defer { spareLock.unlock() }
+        spare = decoder
     }
 
     /// The next token of every row (row r: sequence rows[r], its own random stream), rows in parallel.

@@ -11,10 +11,10 @@ enum TokenChoice {
     static func choose(logits: UnsafePointer<Float>, row: UnsafeMutablePointer<Float>, V: Int, settings: SamplingSettings,
                        random: inout SeededRandom, candidates: inout [(probability: Float, id: Int)]) -> (id: Int, logProbability: Float) {
         let m = maximum(logits, V)
-        var best = 0
-        while best < V - 1 && !(logits[best] == m) { best += 1 }   // the lowest id holding the maximum
         let temperature = settings.temperature
         if temperature == 0 {
+            var best = 0
+            while best < V - 1 && !(logits[best] == m) { best += 1 }   // the lowest id holding the maximum
             return (best, -Foundation.log(expSum(logits, row, V, shift: m, scale: 1)))
         }
         // p_v = exp((z_v - max) / T), unnormalised, in row.
@@ -111,18 +111,66 @@ enum TokenChoice {
         return last   // rounding left the target past the end: the last token with any mass
     }
 
-    /// The k most probable ids, most probable first (ties: lower id first), by a bounded insertion
-    /// list: V comparisons against the current k-th, and few insertions.
+    /// The k most probable ids, most probable first (ties: lower id first): the k largest under the
+    /// order (probability descending, id ascending), kept in a min-heap whose root is the worst kept
+    /// (log k work per newcomer, where a sorted list shifts k/2 entries; a near-uniform row, as an
+    /// untrained model gives, has hundreds of newcomers). Once the heap is full, eight values at a time
+    /// are compared with its root in one vector compare, and only a group holding a larger value is
+    /// looked at one by one.
     private static func topK(_ p: UnsafePointer<Float>, _ V: Int, _ k: Int, into out: inout [(probability: Float, id: Int)]) {
-        for v in 0..<V {
-            let value = p[v]
-            if out.count == k {
-                if !(value > out[k - 1].probability) { continue }   // equal: the earlier id stays
-                out.removeLast()
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { values in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { ids in
+                // Whether entry a ranks below entry b: smaller probability, or equal and a later id.
+                @inline(__always) func below(_ va: Float, _ ia: Int, _ vb: Float, _ ib: Int) -> Bool {
+                    va < vb || (va == vb && ia > ib)
+                }
+                var count = 0
+                @inline(__always) func siftDown(_ start: Int) {
+                    var i = start
+                    while true {
+                        let l = 2 * i + 1, r = l + 1
+                        var worst = i
+                        if l < count && below(values[l], ids[l], values[worst], ids[worst]) { worst = l }
+                        if r < count && below(values[r], ids[r], values[worst], ids[worst]) { worst = r }
+                        if worst == i { return }
+                        values.swapAt(i, worst)
+                        ids.swapAt(i, worst)
+                        i = worst
+                    }
+                }
+                @inline(__always) func offer(_ v: Int) {
+                    let value = p[v]
+                    if count < k {
+                        // Sift up.
+                        var i = count
+                        values[i] = value
+                        ids[i] = v
+                        count += 1
+                        while i > 0 {
+                            let parent = (i - 1) / 2
+                            if !below(values[i], ids[i], values[parent], ids[parent]) { break }
+                            values.swapAt(i, parent)
+                            ids.swapAt(i, parent)
+                            i = parent
+                        }
+                    } else if value > values[0] {   // equal: the earlier id ranks higher and stays
+                        values[0] = value
+                        ids[0] = v
+                        siftDown(0)
+                    }
+                }
+                var v = 0
+                while v + 8 <= V {
+                    if count < k || any(load8(p + v) .> SIMD8<Float>(repeating: values[0])) {
+                        for lane in v..<(v + 8) { offer(lane) }
+                    }
+                    v += 8
+                }
+                while v < V { offer(v); v += 1 }
+                let start = out.count
+                for i in 0..<count { out.append((values[i], ids[i])) }
+                out[start...].sort { below($1.probability, $1.id, $0.probability, $0.id) }
             }
-            var position = out.count
-            while position > 0 && out[position - 1].probability < value { position -= 1 }
-            out.insert((value, v), at: position)
         }
     }
 }
