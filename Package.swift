@@ -31,7 +31,7 @@ let avx512CPU: [SwiftSetting] = buildsForHaswell ? [.unsafeFlags(["-target-cpu",
 
 let package = Package(
     name: "rlhf",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],   // Synchronization.Atomic (Parallel's worker pool)
     products: [
         .executable(name: "rlhf", targets: ["rlhf"]),
     ],
@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "RLHFData", dependencies: ["RLHFCore", "CZlib"]), // records, JSONL, TRL/HH formats
         .target(name: "RLHFStore", dependencies: ["CSQLite", "RLHFCore", "RLHFData"]),
         .target(name: "RLHFTokenizer", dependencies: ["RLHFCore"], swiftSettings: numericsFlags),
-        // The compiler's prefetch instruction, which Swift does not expose (header only, nothing to link).
+        // The compiler's prefetch and spin-pause instructions, which Swift does not expose (header only).
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(name: "RLHFKernelsAVX512", dependencies: ["CPrefetch"], swiftSettings: numericsFlags + avx512CPU),
         .target(name: "RLHFModel", dependencies: ["COpenBLAS", "CPrefetch", "RLHFCore", "RLHFKernelsAVX512"],

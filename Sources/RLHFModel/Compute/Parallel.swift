@@ -19,18 +19,30 @@ public enum Parallel {
         set { configuredThreads = max(1, newValue) }
     }
 
-    /// Runs `body(chunk)` for every chunk in 0..<count, on all threads when there is more than one.
+    /// Runs `body(chunk)` for every chunk in 0..<count, on all threads when there is more than one
+    /// (WorkerPool; on the calling thread alone when the pool is already running a region, as a nested
+    /// or concurrent call finds it).
     @inline(__always)
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 1 || configuredThreads == 1 {
             for i in 0..<count { body(i) }
-        } else {
-            // The kernels only hand workers disjoint ranges of raw buffers; Swift cannot see that.
-            withoutActuallyEscaping(body) { escapable in
-                nonisolated(unsafe) let work = escapable
-                DispatchQueue.concurrentPerform(iterations: count) { work($0) }
-            }
+        } else if !currentPool().run(count, body) {
+            for i in 0..<count { body(i) }
         }
+    }
+
+    nonisolated(unsafe) private static var pool: WorkerPool?
+    private static let poolLock = NSLock()
+
+    /// The pool with `threads - 1` workers (made at first use, remade when `threads` changes).
+    private static func currentPool() -> WorkerPool {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        if let pool, pool.workers == configuredThreads - 1 { return pool }
+        pool?.stop()
+        let made = WorkerPool(workers: configuredThreads - 1)
+        pool = made
+        return made
     }
 
     /// Fixed chunking of `total` items into at most `maxChunks` ranges of at least `minimum` items.
