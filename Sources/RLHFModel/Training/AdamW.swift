@@ -53,6 +53,7 @@ public final class AdamW {
         let bc2 = 1 - Foundation.pow(Double(c.beta2), Double(step))
         let stepSize = Float(Double(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
+        Profile.measure("adamw") {
         for tensor in layout.tensors {
             let decay = c.decayAllTensors || tensor.isMatrix ? 1 - learningRate * c.weightDecay : 1
             let base = tensor.offset
@@ -61,6 +62,7 @@ public final class AdamW {
                              range: range, decay: decay, gradientScale: gradientScale, beta1: c.beta1, beta2: c.beta2,
                              stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: c.epsilon)
             }
+        }
         }
     }
 
