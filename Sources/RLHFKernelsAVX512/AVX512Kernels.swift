@@ -19,12 +19,11 @@ public enum AVX512Kernels {
     /// k in `ks`, rows r = 0..<8 of x at stride ldX; starts from zero instead when `ks` starts at 0.
     /// Panels are laid out input by input, 16 floats each (RLHFModel's PackedMatrix).
     @inline(never)
-    /// `prefetchAhead` > 0 asks for the panels' lines that many inputs ahead (the first block over a
-    /// chunk of weights streamed from memory; later blocks find the chunk in L1).
+    /// `prefetchAhead` > 0 asks for the lines of the first and/or second panel that many inputs ahead
+    /// (two blocks of rows over the same chunk of weights each ask for one panel's next lines).
     public static func eightRowsTwoPanels(x: UnsafePointer<Float>, ldX: Int, panel0: UnsafePointer<Float>,
                                           panel1: UnsafePointer<Float>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
-                                          prefetchAhead: Int = 0, prefetch0: UnsafePointer<Float>? = nil,
-                                          prefetch1: UnsafePointer<Float>? = nil) {
+                                          prefetchAhead: Int = 0, prefetchFirst: Bool = true, prefetchSecond: Bool = true) {
         #if RLHF_AVX512
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
@@ -44,10 +43,12 @@ public enum AVX512Kernels {
         }
         let x0 = x, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX, x4 = x3 + ldX, x5 = x4 + ldX, x6 = x5 + ldX, x7 = x6 + ldX
         var q0 = panel0 + ks.lowerBound * 16, q1 = panel1 + ks.lowerBound * 16
-        var f0 = (prefetch0 ?? panel0) + (ks.lowerBound + prefetchAhead) * 16
-        var f1 = (prefetch1 ?? panel1) + (ks.lowerBound + prefetchAhead) * 16
+        let ahead = prefetchAhead * 16
         for k in ks {
-            if prefetchAhead > 0 { rlhf_prefetch(f0); rlhf_prefetch(f1); f0 += 16; f1 += 16 }
+            if prefetchAhead > 0 {
+                if prefetchFirst { rlhf_prefetch(q0 + ahead) }
+                if prefetchSecond { rlhf_prefetch(q1 + ahead) }
+            }
             let w0 = load(q0), w1 = load(q1)
             var b = SIMD16<Float>(repeating: x0[k]); a00.addProduct(b, w0); a01.addProduct(b, w1)
             b = SIMD16<Float>(repeating: x1[k]); a10.addProduct(b, w0); a11.addProduct(b, w1)

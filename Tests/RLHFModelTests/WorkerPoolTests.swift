@@ -65,6 +65,34 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    /// Regions on two threads while a third keeps changing the thread count (a new pool for each count):
+    /// every region completes. A pool retired under a caller that already held it used to hang it.
+    func testRegionsCompleteWhileAnotherThreadChangesTheThreadCount() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        finishes(within: 60, "regions while the thread count changes") {
+            nonisolated(unsafe) let hits = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 40)
+            defer { hits.deallocate() }
+            hits.update(repeating: 0, count: 80)
+            let group = DispatchGroup()
+            for caller in 0..<2 {
+                group.enter()
+                Thread {
+                    for _ in 0..<300 { Parallel.forEach(40) { hits[caller * 40 + $0] += 1 } }
+                    group.leave()
+                }.start()
+            }
+            let switcher = DispatchSemaphore(value: 0)
+            Thread {
+                for i in 0..<300 { Parallel.threads = 2 + i % 2; usleep(50) }
+                switcher.signal()
+            }.start()
+            group.wait()
+            switcher.wait()
+            XCTAssertEqual((0..<80).map { hits[$0] }, [Int](repeating: 300, count: 80))
+        }
+    }
+
     func testAPoolRemadeForAnotherThreadCountKeepsWorking() {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }

@@ -31,17 +31,18 @@ public enum Parallel {
         }
     }
 
-    nonisolated(unsafe) private static var pool: WorkerPool?
+    nonisolated(unsafe) private static var pools: [Int: WorkerPool] = [:]
     private static let poolLock = NSLock()
 
-    /// The pool with `threads - 1` workers (made at first use, remade when `threads` changes).
+    /// The pool with `threads - 1` workers, made at first use. Pools are kept, never stopped, when
+    /// `threads` changes (their idle workers sleep): another thread may still be about to run on one.
     private static func currentPool() -> WorkerPool {
+        let workers = configuredThreads - 1
         poolLock.lock()
         defer { poolLock.unlock() }
-        if let pool, pool.workers == configuredThreads - 1 { return pool }
-        pool?.stop()
-        let made = WorkerPool(workers: configuredThreads - 1)
-        pool = made
+        if let pool = pools[workers] { return pool }
+        let made = WorkerPool(workers: workers)
+        pools[workers] = made
         return made
     }
 

@@ -14,6 +14,10 @@ import Synchronization
 /// Every region is complete when `run` returns: each worker takes part in every generation (it may find
 /// no index left), so no worker can see a later region's job half-published. A region started while
 /// another runs (a nested or a concurrent call) returns false and its caller runs it on its own thread.
+/// A pool is never stopped (Parallel keeps one per worker count): a caller holding a pool that another
+/// thread had retired would wait forever for workers that had left. Both waits yield the core now and
+/// then, so more threads than cores (RLHF_THREADS too high, parallel tests) cost a little, not a time
+/// slice per region.
 final class WorkerPool: @unchecked Sendable {
     let workers: Int
     /// How long a worker spins after its last region before it sleeps.
@@ -24,7 +28,6 @@ final class WorkerPool: @unchecked Sendable {
     private let unfinished = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
-    private let stopping = Atomic<Bool>(false)
     private let condition = NSCondition()
     // Written by the caller before the generation's releasing increment, read by workers after its
     // acquiring load; cleared only after every worker has finished with it.
@@ -58,18 +61,14 @@ final class WorkerPool: @unchecked Sendable {
                 condition.unlock()
             }
             take(escapable, count)
-            while unfinished.load(ordering: .acquiring) > 0 { rlhf_spin_pause() }
+            var spins = 0
+            while unfinished.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins & 1023 == 0 { sched_yield() } else { rlhf_spin_pause() }
+            }
             job = nil
         }
         return true
-    }
-
-    /// Stops the workers once they are idle (a pool of another size replaces this one).
-    func stop() {
-        stopping.store(true, ordering: .sequentiallyConsistent)
-        condition.lock()
-        condition.broadcast()
-        condition.unlock()
     }
 
     @inline(__always)
@@ -88,17 +87,18 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             var current = generation.load(ordering: .acquiring)
             while current == seen {
-                if stopping.load(ordering: .relaxed) { return }
                 spins += 1
-                if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - lastWork > WorkerPool.spinNanoseconds {
-                    condition.lock()
-                    sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while generation.load(ordering: .sequentiallyConsistent) == seen && !stopping.load(ordering: .relaxed) {
-                        condition.wait()
+                if spins & 1023 == 0 {
+                    if DispatchTime.now().uptimeNanoseconds - lastWork > WorkerPool.spinNanoseconds {
+                        condition.lock()
+                        sleepers.add(1, ordering: .sequentiallyConsistent)
+                        while generation.load(ordering: .sequentiallyConsistent) == seen { condition.wait() }
+                        sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                        condition.unlock()
+                        lastWork = DispatchTime.now().uptimeNanoseconds
+                    } else {
+                        sched_yield()
                     }
-                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
-                    condition.unlock()
-                    lastWork = DispatchTime.now().uptimeNanoseconds
                 } else {
                     rlhf_spin_pause()
                 }
