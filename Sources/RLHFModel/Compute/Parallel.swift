@@ -1,11 +1,14 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// How our own kernels use the cores. Work is split into chunks whose boundaries depend only on the
 /// problem size, never on the thread count, and reductions add chunk partials in chunk order: the same
 /// data gives bit-identical results with 1 or 2 threads.
 public enum Parallel {
-    nonisolated(unsafe) private static var configuredThreads: Int = defaultThreads
+    /// Atomic because tests (run in parallel by Swift Testing) set it while other threads read it.
+    private static let configured = Atomic<Int>(defaultThreads)
+    private static var configuredThreads: Int { configured.load(ordering: .relaxed) }
 
     static let defaultThreads: Int = {
         if let text = ProcessInfo.processInfo.environment["RLHF_THREADS"], let n = Int(text), n > 0 { return n }
@@ -16,7 +19,7 @@ public enum Parallel {
     /// products over these). Set it before work starts, from one thread.
     public static var threads: Int {
         get { configuredThreads }
-        set { configuredThreads = max(1, newValue) }
+        set { configured.store(max(1, newValue), ordering: .relaxed) }
     }
 
     /// Runs `body(chunk)` for every chunk in 0..<count, on all threads when there is more than one
@@ -24,9 +27,10 @@ public enum Parallel {
     /// or concurrent call finds it).
     @inline(__always)
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if count <= 1 || configuredThreads == 1 {
+        let threads = configuredThreads
+        if count <= 1 || threads == 1 {
             for i in 0..<count { body(i) }
-        } else if !currentPool().run(count, body) {
+        } else if !currentPool(workers: threads - 1).run(count, body) {
             for i in 0..<count { body(i) }
         }
     }
@@ -34,10 +38,9 @@ public enum Parallel {
     nonisolated(unsafe) private static var pools: [Int: WorkerPool] = [:]
     private static let poolLock = NSLock()
 
-    /// The pool with `threads - 1` workers, made at first use. Pools are kept, never stopped, when
+    /// The pool with `workers` workers (threads - 1), made at first use. Pools are kept, never stopped, when
     /// `threads` changes (their idle workers sleep): another thread may still be about to run on one.
-    private static func currentPool() -> WorkerPool {
-        let workers = configuredThreads - 1
+    private static func currentPool(workers: Int) -> WorkerPool {
         poolLock.lock()
         defer { poolLock.unlock() }
         if let pool = pools[workers] { return pool }
