@@ -6,19 +6,9 @@ import RLHFCore
 enum CPUCheck {
     static func missingFeatures() -> [String] {
         #if RLHF_HASWELL
-        #if os(Linux)
         let flags = CPUFlags.current
-        if flags.isEmpty { return [] }
+        if flags.isEmpty { return [] }   // nothing readable: let it run rather than refuse a good CPU
         return ["avx2", "fma"].filter { !flags.contains($0) }
-        #elseif os(macOS)
-        return [("avx2", "hw.optional.avx2_0"), ("fma", "hw.optional.fma")].compactMap { name, key in
-            var value: Int32 = 0
-            var size = MemoryLayout<Int32>.size
-            return sysctlbyname(key, &value, &size, nil, 0) == 0 && value != 0 ? nil : name
-        }
-        #else
-        return []
-        #endif
         #else
         return []
         #endif
