@@ -49,19 +49,7 @@ final class WorkerPoolTests: XCTestCase {
             }
             XCTAssertEqual((0..<(8 * 16)).map { sums[$0] }, (0..<(8 * 16)).map { $0 % 16 })
             // Two threads starting regions at once: both get every index done.
-            let group = DispatchGroup()
-            nonisolated(unsafe) let totals = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 100)
-            defer { totals.deallocate() }
-            totals.update(repeating: 0, count: 200)
-            for caller in 0..<2 {
-                group.enter()
-                Thread {
-                    for _ in 0..<200 { Parallel.forEach(100) { i in totals[caller * 100 + i] += 1 } }
-                    group.leave()
-                }.start()
-            }
-            group.wait()
-            XCTAssertEqual((0..<200).map { totals[$0] }, [Int](repeating: 200, count: 200))
+            XCTAssertEqual(WorkerPoolTests.hitsFromTwoThreads(regions: 200, count: 100), [Int](repeating: 200, count: 200))
         }
     }
 
@@ -71,26 +59,33 @@ final class WorkerPoolTests: XCTestCase {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
         finishes(within: 60, "regions while the thread count changes") {
-            nonisolated(unsafe) let hits = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 40)
-            defer { hits.deallocate() }
-            hits.update(repeating: 0, count: 80)
-            let group = DispatchGroup()
-            for caller in 0..<2 {
-                group.enter()
-                Thread {
-                    for _ in 0..<300 { Parallel.forEach(40) { hits[caller * 40 + $0] += 1 } }
-                    group.leave()
-                }.start()
-            }
-            let switcher = DispatchSemaphore(value: 0)
-            Thread {
+            let hits = WorkerPoolTests.hitsFromTwoThreads(regions: 300, count: 40) {
                 for i in 0..<300 { Parallel.threads = 2 + i % 2; usleep(50) }
-                switcher.signal()
-            }.start()
-            group.wait()
-            switcher.wait()
-            XCTAssertEqual((0..<80).map { hits[$0] }, [Int](repeating: 300, count: 80))
+            }
+            XCTAssertEqual(hits, [Int](repeating: 300, count: 80))
         }
+    }
+
+    /// Two threads each run `regions` regions of `count` chunks at the same time (while `meanwhile`
+    /// runs on a third); how often each (thread, chunk) ran, thread by thread.
+    private static func hitsFromTwoThreads(regions: Int, count: Int, meanwhile: (@Sendable () -> Void)? = nil) -> [Int] {
+        nonisolated(unsafe) let hits = UnsafeMutablePointer<Int>.allocate(capacity: 2 * count)
+        defer { hits.deallocate() }
+        hits.update(repeating: 0, count: 2 * count)
+        let group = DispatchGroup()
+        for caller in 0..<2 {
+            group.enter()
+            Thread {
+                for _ in 0..<regions { Parallel.forEach(count) { hits[caller * count + $0] += 1 } }
+                group.leave()
+            }.start()
+        }
+        if let meanwhile {
+            group.enter()
+            Thread { meanwhile(); group.leave() }.start()
+        }
+        group.wait()
+        return (0..<(2 * count)).map { hits[$0] }
     }
 
     func testAPoolRemadeForAnotherThreadCountKeepsWorking() {
