@@ -9,12 +9,17 @@ public struct ImportOptions: Sendable {
     public var split: Split?
     /// Annotator for imported labels whose `meta` names none.
     public var annotator: String?
+    /// An input file at least this big is imported with a rollback journal when no other
+    /// connection has the store open (`Store+BulkJournal.swift`); nil: always in WAL.
+    public var bulkJournalMinimumBytes: Int?
 
-    public init(kind: ImportKind, format: PreferenceFormat? = nil, split: Split? = nil, annotator: String? = nil) {
+    public init(kind: ImportKind, format: PreferenceFormat? = nil, split: Split? = nil, annotator: String? = nil,
+                bulkJournalMinimumBytes: Int? = Store.defaultBulkJournalMinimumBytes) {
         self.kind = kind
         self.format = format
         self.split = split
         self.annotator = annotator
+        self.bulkJournalMinimumBytes = bulkJournalMinimumBytes
     }
 }
 
@@ -31,14 +36,25 @@ public struct ImportSummary: Sendable, Equatable {
     public var marginsNotInTable = 0
     /// Existing prompts whose split differs from `--split` (kept; use `rlhf split --reassign`).
     public var splitConflicts = 0
+    /// Written with a rollback journal instead of the WAL (`Store+BulkJournal.swift`).
+    public var usedRollbackJournal = false
 }
 
 extension Store {
     /// Imports one JSONL file in one transaction: any bad line aborts the whole file with
-    /// `FILE:LINE: what is wrong` and leaves the store as it was. Lines are parsed and hashed on a
+    /// `FILE:LINE: what is wrong` and leaves the store as it was. A big file into a store nobody else
+    /// has open is written with a rollback journal (`withBulkJournal`). Lines are parsed and hashed on a
     /// second thread (`ImportPipeline`) while this one writes; preference records are written in
     /// chunks of `ChunkStatements.rows` with multi-row statements.
     public func importJSONL(_ reader: LineReader, file: String, options: ImportOptions) throws -> ImportSummary {
+        try withBulkJournal(file: file, minimumBytes: options.bulkJournalMinimumBytes) { rollbackJournal in
+            var summary = try importInOneTransaction(reader, file: file, options: options)
+            summary.usedRollbackJournal = rollbackJournal
+            return summary
+        }
+    }
+
+    private func importInOneTransaction(_ reader: LineReader, file: String, options: ImportOptions) throws -> ImportSummary {
         let fileName = file.split(separator: "/").last.map(String.init) ?? file
         let pipeline = ImportPipeline(reader: reader, kind: options.kind, format: options.format)
         defer { pipeline.cancel() }

@@ -49,7 +49,7 @@ public final class Store {
                 // and the b-trees are a level shallower. Must precede the first write and WAL mode.
                 try db.execute("PRAGMA page_size = 16384")
             }
-            let journal = try db.scalarText("PRAGMA journal_mode = WAL")
+            let journal = try Store.switchToWAL(db)
             if journal?.lowercased() != "wal" {
                 throw StoreError.notAStore(path: path, reason: "could not switch to WAL journal (got \(journal ?? "nothing"))")
             }
@@ -63,6 +63,21 @@ public final class Store {
             throw StoreError.notAStore(path: path, reason: error.message)
         }
         upgradedVersions = try Migrator().migrate(db)
+    }
+
+    /// `PRAGMA journal_mode = WAL`, waiting while another connection holds a lock. Entering WAL
+    /// from a rollback journal (a bulk import is running, `Store+BulkJournal.swift`, or crashed)
+    /// needs the store to itself, and SQLite does not call the busy handler for it: without this
+    /// loop, any command started during a bulk import failed at once with "database is locked".
+    static func switchToWAL(_ db: Database) throws -> String? {
+        let deadline = Date().addingTimeInterval(Double(db.busyTimeoutMilliseconds) / 1000)
+        while true {
+            do {
+                return try db.scalarText("PRAGMA journal_mode = WAL")
+            } catch let error as SQLiteError where error.code == SQLITE_BUSY && Date() < deadline {
+                usleep(20_000)
+            }
+        }
     }
 
     /// This store's random identity, minted at creation.

@@ -10,6 +10,8 @@ public final class Database {
     public let path: String
     private var statementCache: [String: Statement] = [:]
     public private(set) var isInTransaction = false
+    /// The busy timeout this connection was opened with (restored after `withoutWaiting`).
+    public let busyTimeoutMilliseconds: Int32
 
     public struct OpenOptions: Sendable {
         public var create: Bool
@@ -44,6 +46,7 @@ public final class Database {
         }
         handle = db
         self.path = path
+        busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
         sqlite3_extended_result_codes(db, 1)
         try check(sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds), sql: "busy_timeout")
     }
@@ -90,6 +93,14 @@ public final class Database {
     /// A statement that is not cached (for one-off queries with large result sets that stream).
     public func prepareUncached(_ sql: String) throws -> Statement {
         try Statement(database: self, sql: sql)
+    }
+
+    /// Runs `body` with a busy timeout of zero: a lock another connection holds fails at once with
+    /// SQLITE_BUSY instead of waiting. For things worth trying only when nobody else is there.
+    public func withoutWaiting<T>(_ body: () throws -> T) rethrows -> T {
+        sqlite3_busy_timeout(handle, 0)
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        return try body()
     }
 
     /// One write transaction. `BEGIN IMMEDIATE`, the body, `COMMIT`; on any throw, `ROLLBACK` and the
