@@ -47,9 +47,10 @@ extension Store {
         _ = try? db.scalarText("PRAGMA journal_mode = WAL")
     }
 
+    /// The size of a regular file; nil for standard input, pipes and what cannot be read.
     static func fileSize(_ path: String) -> Int? {
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int(info.st_size)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
+        return (attributes[.size] as? NSNumber)?.intValue
     }
 }
