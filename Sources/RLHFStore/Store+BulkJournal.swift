@@ -8,14 +8,17 @@ import Foundation
 /// not have before (all of a fresh store's new pages) are written once, straight into the database,
 /// and only pre-existing pages that change are copied into the journal first: the commit took 1.5 s.
 ///
-/// Safety is unchanged: with `synchronous=FULL` a rollback-journal commit is as durable as a WAL one,
-/// and a crash leaves a hot journal that the next connection rolls back before it reads, so the store
-/// is as it was; `Store.init` then switches it to WAL again.
+/// Durability: while in rollback mode the connection runs `synchronous=EXTRA`, which also syncs the
+/// folder after the journal is deleted at COMMIT. Under FULL a power cut just after COMMIT could
+/// bring the journal back, and the next open would roll a committed import back (SQLite's own
+/// documentation of EXTRA). A crash mid-import leaves a hot journal that the next connection rolls
+/// back before it reads, so the store is as it was; `Store.init` then switches it to WAL again.
 ///
-/// SQLite can leave WAL only while no other connection has the store open. The switch is tried
-/// without waiting; when anyone else is connected (a labeler, a second process), the import runs in
-/// WAL as always. A process that opens the store during a bulk import waits for it (busy timeout),
-/// as its writes would have anyway.
+/// Concurrency: SQLite can leave WAL only while no other connection has the store open, so the
+/// switch fails at once when a labeler or any other command is connected, and the import runs in
+/// WAL as always. A command started during a bulk import cannot read beside it as WAL readers can:
+/// its `Store.init` waits for the import, up to the busy timeout (`rlhf import --keep-wal` keeps the
+/// store readable instead, at the slower commit).
 extension Store {
     /// Input files at least this big get the rollback journal (`ImportOptions.bulkJournalMinimumBytes`).
     public static let defaultBulkJournalMinimumBytes = 16 << 20
@@ -26,6 +29,7 @@ extension Store {
         guard let minimumBytes, !db.isInTransaction, Store.fileSize(file).map({ $0 >= minimumBytes }) == true,
               leaveWAL() else { return try body(false) }
         defer { returnToWAL() }
+        rollbackJournalImports += 1
         return try body(true)
     }
 
@@ -34,22 +38,30 @@ extension Store {
         try db.scalarText("PRAGMA journal_mode")?.lowercased() ?? ""
     }
 
-    /// True when the store now has a rollback journal. Leaving WAL checkpoints it first.
+    /// True when the store now has a rollback journal (and `synchronous=EXTRA`). Leaving WAL
+    /// checkpoints it first. SQLite 3.40 does not call the busy handler for this switch; running it
+    /// without one keeps it from ever waiting 30 s on versions that might.
     private func leaveWAL() -> Bool {
+        guard (try? db.execute("PRAGMA synchronous = EXTRA")) != nil else { return false }
         let mode = db.withoutWaiting { try? db.scalarText("PRAGMA journal_mode = DELETE") }
-        return mode?.lowercased() == "delete"
+        if mode?.lowercased() == "delete" { return true }
+        try? db.execute("PRAGMA synchronous = FULL")
+        return false
     }
 
-    /// Back to WAL, waiting like any writer: a process that opened the store meanwhile may switch it
-    /// first, which is as good. Should this fail, the store stays correct with its rollback journal
-    /// and the next `Store.init` switches it.
+    /// Back to WAL, retrying while a command that opened the store meanwhile holds a lock (it may
+    /// switch the store itself, which is as good). Should this still fail, the store stays correct
+    /// with its rollback journal and the next `Store.init` switches it.
     private func returnToWAL() {
-        _ = try? db.scalarText("PRAGMA journal_mode = WAL")
+        _ = try? Store.switchToWAL(db)
+        try? db.execute("PRAGMA synchronous = FULL")
     }
 
-    /// The size of a regular file; nil for standard input, pipes and what cannot be read.
+    /// The size of a regular file, through symbolic links (a Hugging Face cache links to its blobs);
+    /// nil for standard input, pipes and what cannot be read. A `.gz` file counts compressed.
     static func fileSize(_ path: String) -> Int? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
               attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
         return (attributes[.size] as? NSNumber)?.intValue
     }

@@ -29,6 +29,8 @@ public final class Store {
     var annotatorCache: [String: Int64] = [:]
     var recordStatements: RecordStatements?
     var chunkStatementsCache: ChunkStatements?
+    /// Imports this connection ran with a rollback journal (`Store+BulkJournal.swift`).
+    public internal(set) var rollbackJournalImports = 0
 
     public enum OpenMode { case createIfMissing, mustExist }
 

@@ -36,7 +36,7 @@ struct BenchStoreCommand: Command {
             try writeSynthetic(input)
         }
         let storePath = work + "/bench.sqlite"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
 
         var store: Store? = try Store(path: storePath, mode: .createIfMissing)
         var phase = Phase()

@@ -4,12 +4,13 @@ import RLHFStore
 struct ImportCommand: Command {
     static let name = "import"
     static let abstract = "Import prompts, SFT pairs or preferences from JSONL (.gz streamed)"
-    static let usage = "rlhf import prompts|sft|preferences FILE.jsonl[.gz]... [--format trl|hh] [--split SPLIT] [--annotator NAME] [--store PATH]"
+    static let usage = "rlhf import prompts|sft|preferences FILE.jsonl[.gz]... [--format trl|hh] [--split SPLIT] [--annotator NAME] [--keep-wal] [--store PATH]"
     static let options: [OptionSpec] = [
         StoreOption.spec,
         .value("--format", "trl|hh", "preference format (default: TRL when a record has \"prompt\", else HH)"),
         .value("--split", "SPLIT", "put new prompts in train, validation or test (default: unassigned until rlhf split)"),
         .value("--annotator", "NAME", "annotator of imported labels whose meta names none"),
+        .flag("--keep-wal", "stay in WAL even for a big file, so other commands can read the store meanwhile (slower commit)"),
     ]
     static let positionals = 2...Int.max
     static let discussion = """
@@ -43,7 +44,9 @@ struct ImportCommand: Command {
         let split = try arguments.choice("--split", Split.allCases.map(\.rawValue)).flatMap(Split.init(rawValue:))
         let annotator = arguments.string("--annotator")
         if annotator?.isEmpty == true { throw UsageError("--annotator needs a non-empty name") }
-        options = ImportOptions(kind: kind, format: format, split: split, annotator: annotator)
+        var options = ImportOptions(kind: kind, format: format, split: split, annotator: annotator)
+        if arguments.flag("--keep-wal") { options.bulkJournalMinimumBytes = nil }
+        self.options = options
     }
 
     func run(_ context: CommandContext) throws {
