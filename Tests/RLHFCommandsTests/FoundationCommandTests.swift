@@ -28,6 +28,25 @@ import RLHFStore
         #expect(again.stderr.contains("2312 records, 0 new, 2312 already there"))
     }
 
+    /// `--out` to a device is written as it is (renaming a file over /dev/null replaced it when run as
+    /// root), and through a symbolic link the file it points to is replaced, the link kept.
+    @Test func exportOutToADeviceOrThroughALink() throws {
+        let dir = TemporaryDirectory()
+        #expect(rlhf(["import", "preferences", hh, "--store", "a.sqlite"], in: dir).code == 0)
+        let toNull = rlhf(["export", "preferences", "--store", "a.sqlite", "--out", "/dev/null"], in: dir)
+        #expect(toNull.code == 0, "\(toNull.stderr)")
+        let null = try FileManager.default.attributesOfItem(atPath: "/dev/null")
+        #expect(null[.type] as? FileAttributeType == .typeCharacterSpecial)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/dev").allSatisfy { !$0.hasPrefix("null.partial") })
+
+        try "old\n".write(toFile: dir.file("real.jsonl"), atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("link.jsonl"), withDestinationPath: dir.file("real.jsonl"))
+        #expect(rlhf(["export", "preferences", "--store", "a.sqlite", "--out", "link.jsonl"], in: dir).code == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("link.jsonl")) == dir.file("real.jsonl"))
+        let written = try String(contentsOfFile: dir.file("real.jsonl"), encoding: .utf8)
+        #expect(written.split(separator: "\n").count == 2312)
+    }
+
     @Test func storeComesFromTheFlagThenTheEnvironmentThenTheWorkingDirectory() throws {
         let dir = TemporaryDirectory()
         #expect(rlhf(["init"], in: dir).code == 0)

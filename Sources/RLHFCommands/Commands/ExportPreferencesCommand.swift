@@ -45,8 +45,16 @@ struct ExportPreferencesCommand: Command {
     func run(_ context: CommandContext) throws {
         let store = try StoreOption.open(storePath, context)
         let summary: ExportSummary
-        if let out {
+        if let out, !ExportTarget.isFile(out) {
+            // A device or a pipe (`--out /dev/null`, a FIFO): written as it is. Renaming a file over
+            // it replaced /dev/null with a regular file when run as root.
+            let sink = try FileDescriptorSink(path: out)
+            summary = try store.exportPreferences(options, to: sink)
+            try sink.flush()
+        } else if let out {
             // Written beside the target and renamed into place: a failed export leaves no half file.
+            // Through a symbolic link, the file it points to is replaced and the link kept.
+            let out = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
             let temporary = out + ".partial-\(getpid())"
             do {
                 let sink = try FileDescriptorSink(path: temporary)
@@ -65,6 +73,15 @@ struct ExportPreferencesCommand: Command {
         line += summary.withMargin ? ", with margin" : ", no margin (no exported label has a strength)"
         if options.aggregate == .majority { line += "; \(summary.pairsWithoutMajority) pairs without a majority left out" }
         context.say(line)
+    }
+}
+
+enum ExportTarget {
+    /// True when `path` (through symbolic links) is a regular file or does not exist yet.
+    static func isFile(_ path: String) -> Bool {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType else { return true }
+        return type == .typeRegular
     }
 }
 
