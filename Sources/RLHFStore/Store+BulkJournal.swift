@@ -1,4 +1,5 @@
 import Foundation
+import RLHFCore
 
 /// A big import into a store nobody else has open runs with a rollback journal instead of the WAL.
 ///
@@ -26,7 +27,8 @@ extension Store {
     /// Runs `body` (one import) with a rollback journal when the input `file` is at least
     /// `minimumBytes` long and this is the store's only connection; else in WAL. `body` is told which.
     func withBulkJournal<T>(file: String, minimumBytes: Int?, _ body: (_ rollbackJournal: Bool) throws -> T) throws -> T {
-        guard let minimumBytes, !db.isInTransaction, Store.fileSize(file).map({ $0 >= minimumBytes }) == true,
+        // Standard input and pipes are not `.regular`; a `.gz` file counts compressed.
+        guard let minimumBytes, !db.isInTransaction, case .regular(let size) = FileKind.of(file), size >= minimumBytes,
               leaveWAL() else { return try body(false) }
         defer { returnToWAL() }
         rollbackJournalImports += 1
@@ -55,14 +57,5 @@ extension Store {
     private func returnToWAL() {
         _ = try? Store.switchToWAL(db)
         try? db.execute("PRAGMA synchronous = FULL")
-    }
-
-    /// The size of a regular file, through symbolic links (a Hugging Face cache links to its blobs);
-    /// nil for standard input, pipes and what cannot be read. A `.gz` file counts compressed.
-    static func fileSize(_ path: String) -> Int? {
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
-              attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
-        return (attributes[.size] as? NSNumber)?.intValue
     }
 }

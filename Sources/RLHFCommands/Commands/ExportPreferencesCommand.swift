@@ -45,7 +45,7 @@ struct ExportPreferencesCommand: Command {
     func run(_ context: CommandContext) throws {
         let store = try StoreOption.open(storePath, context)
         let summary: ExportSummary
-        if let out, !ExportTarget.isFile(out) {
+        if let out, FileKind.of(out) == .other {
             // A device or a pipe (`--out /dev/null`, a FIFO): written as it is. Renaming a file over
             // it replaced /dev/null with a regular file when run as root.
             let sink = try FileDescriptorSink(path: out)
@@ -73,15 +73,6 @@ struct ExportPreferencesCommand: Command {
         line += summary.withMargin ? ", with margin" : ", no margin (no exported label has a strength)"
         if options.aggregate == .majority { line += "; \(summary.pairsWithoutMajority) pairs without a majority left out" }
         context.say(line)
-    }
-}
-
-enum ExportTarget {
-    /// True when `path` (through symbolic links) is a regular file or does not exist yet.
-    static func isFile(_ path: String) -> Bool {
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType else { return true }
-        return type == .typeRegular
     }
 }
 
