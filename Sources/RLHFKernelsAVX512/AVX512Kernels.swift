@@ -25,6 +25,34 @@ public enum AVX512Kernels {
                                           panel1: UnsafePointer<Float>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
                                           prefetchAhead: Int = 0, prefetchFirst: Bool = true, prefetchSecond: Bool = true) {
         #if RLHF_AVX512
+        kernel(x: x, ldX: ldX, panel0: panel0, panel1: panel1, ks: ks, sums: sums, prefetchAhead: prefetchAhead,
+               prefetchFirst: prefetchFirst, prefetchSecond: prefetchSecond)
+        #else
+        preconditionFailure("AVX512Kernels called in a build without them; check `compiled` first")
+        #endif
+    }
+
+    /// The same over panels of bfloat16 weights (the bits of RLHFModel's BFloat16), each widened to a
+    /// float as it is loaded: the same bits as the AVX2 kernels over the same panels.
+    @inline(never)
+    public static func eightRowsTwoPanels(x: UnsafePointer<Float>, ldX: Int, bfloat16Panel0 panel0: UnsafePointer<UInt16>,
+                                          panel1: UnsafePointer<UInt16>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
+                                          prefetchAhead: Int = 0, prefetchFirst: Bool = true, prefetchSecond: Bool = true) {
+        #if RLHF_AVX512
+        kernel(x: x, ldX: ldX, panel0: panel0, panel1: panel1, ks: ks, sums: sums, prefetchAhead: prefetchAhead,
+               prefetchFirst: prefetchFirst, prefetchSecond: prefetchSecond)
+        #else
+        preconditionFailure("AVX512Kernels called in a build without them; check `compiled` first")
+        #endif
+    }
+
+    #if RLHF_AVX512
+    /// The kernel over panels of E (a protocol, not a closure: a closure stayed a call per load). Named
+    /// apart from the entry points: with their name, the float entry point resolved to itself.
+    @inline(__always)
+    static func kernel<E: Weight16>(x: UnsafePointer<Float>, ldX: Int, panel0: UnsafePointer<E>, panel1: UnsafePointer<E>,
+                                                ks: Range<Int>, sums: UnsafeMutablePointer<Float>, prefetchAhead: Int,
+                                                prefetchFirst: Bool, prefetchSecond: Bool) {
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
         }
@@ -49,7 +77,7 @@ public enum AVX512Kernels {
                 if prefetchFirst { rlhf_prefetch(q0 + ahead) }
                 if prefetchSecond { rlhf_prefetch(q1 + ahead) }
             }
-            let w0 = load(q0), w1 = load(q1)
+            let w0 = E.load16(q0), w1 = E.load16(q1)
             var b = SIMD16<Float>(repeating: x0[k]); a00.addProduct(b, w0); a01.addProduct(b, w1)
             b = SIMD16<Float>(repeating: x1[k]); a10.addProduct(b, w0); a11.addProduct(b, w1)
             b = SIMD16<Float>(repeating: x2[k]); a20.addProduct(b, w0); a21.addProduct(b, w1)
@@ -64,8 +92,30 @@ public enum AVX512Kernels {
         store(sums + 64, a20); store(sums + 80, a21); store(sums + 96, a30); store(sums + 112, a31)
         store(sums + 128, a40); store(sums + 144, a41); store(sums + 160, a50); store(sums + 176, a51)
         store(sums + 192, a60); store(sums + 208, a61); store(sums + 224, a70); store(sums + 240, a71)
-        #else
-        preconditionFailure("AVX512Kernels called in a build without them; check `compiled` first")
-        #endif
+    }
+    #endif
+}
+
+#if RLHF_AVX512
+/// A panel element the kernel reads 16 of at a time as floats.
+protocol Weight16 {
+    static func load16(_ p: UnsafePointer<Self>) -> SIMD16<Float>
+}
+
+extension Float: Weight16 {
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+}
+
+extension UInt16: Weight16 {
+    /// bfloat16 bits widened to floats: zero-extend to 32 bits, shift into the high half.
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<UInt16>) -> SIMD16<Float> {
+        // Two 8-wide widenings: SIMD16's generic one stayed a call per load (the 8-wide one inlines).
+        let low = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self)
+        let high = UnsafeRawPointer(p + 8).loadUnaligned(as: SIMD8<UInt16>.self)
+        let widened = SIMD16<UInt32>(lowHalf: SIMD8<UInt32>(truncatingIfNeeded: low), highHalf: SIMD8<UInt32>(truncatingIfNeeded: high))
+        return unsafeBitCast(widened &<< 16, to: SIMD16<Float>.self)
     }
 }
+#endif

@@ -25,12 +25,13 @@ public struct PolicySampler {
     public let tokenizer: BPETokenizer
     public let endOfText: Int
 
-    public init(model: GPT2, tokenizer: BPETokenizer) throws {
+    /// `weights`: the precision the sampler holds the matrices in (SamplingWeights; float32 is exact).
+    public init(model: GPT2, tokenizer: BPETokenizer, weights: SamplingWeights = .float32) throws {
         guard let eos = tokenizer.vocabulary.endOfTextID else { throw SerializerError.noEndOfText }
         guard tokenizer.vocabulary.count <= model.config.vocabSize else {
             throw ModelError.invalidConfig("the tokenizer has \(tokenizer.vocabulary.count) tokens, more than the model's vocabulary (\(model.config.vocabSize)); they do not belong together")
         }
-        sampler = Sampler(model: model)
+        sampler = Sampler(model: model, weights: weights)
         self.tokenizer = tokenizer
         endOfText = eos
     }

@@ -103,6 +103,20 @@ import Testing
         }
     }
 
+    /// bf16 weights are part of what decides the texts, so the provenance records them.
+    @Test func bfloat16WeightsAreRecordedInTheProvenance() throws {
+        try prepare()
+        let result = run(["generate", "--model", "policy", "--samples", "2", "--max-tokens", "8", "--limit", "3", "--weights", "bf16"])
+        #expect(result.code == 0, "\(result.stderr)")
+        let store = try Store(path: directory.file("rlhf.sqlite"))
+        var settings: [String] = []
+        try store.forEachRow("SELECT DISTINCT settings FROM completion_origins WHERE origin = 'generated'") { settings.append($0.text(0)) }
+        #expect(settings == [#"{"max_new_tokens":8,"samples":2,"temperature":1,"top_k":0,"top_p":1,"weights":"bf16"}"#])
+        #expect(try store.count("SELECT count(*) FROM completion_origins WHERE origin = 'generated'") == 6)
+        let bad = run(["generate", "--model", "policy", "--samples", "1", "--weights", "int8"])
+        #expect(bad.code == 2 && bad.stderr.contains("--weights wants f32 or bf16"), "\(bad.stderr)")
+    }
+
     @Test func promptsFromAFileJoinTheStore() throws {
         try prepare()
         let file = directory.file("new-prompts.jsonl")

@@ -60,6 +60,33 @@ final class SamplingCommandsTests: XCTestCase {
         XCTAssertEqual(greedy.stdout, topOne.stdout)
     }
 
+    /// --weights bf16 samples the model with its matrices rounded: other log-probabilities, the same
+    /// for the same seed; f32 is the default. bench sample says which precision each line measured.
+    func testBFloat16WeightsFlag() throws {
+        let dir = TemporaryDirectory("sample-cli")
+        let source = try makeHuggingFaceFolder(dir)
+        XCTAssertEqual(rlhf(["model", "import", source, "--out", "ours"], in: dir).code, 0)
+        let arguments = ["sample", "--model", "ours", "--prompt", "Hello there", "--max-tokens", "6", "--seed", "11", "--json", "--samples", "2"]
+        let exact = rlhf(arguments, in: dir), halves = rlhf(arguments + ["--weights", "bf16"], in: dir)
+        XCTAssertEqual(halves.code, 0, halves.stderr)
+        XCTAssertEqual(halves.stdout.split(separator: "\n").count, 2)
+        XCTAssertNotEqual(halves.stdout, exact.stdout, "bf16 weights changed no log-probability")
+        XCTAssertEqual(rlhf(arguments + ["--weights", "bf16"], in: dir).stdout, halves.stdout)
+        XCTAssertEqual(rlhf(arguments + ["--weights", "f32"], in: dir).stdout, exact.stdout)
+        let bad = rlhf(arguments + ["--weights", "fp8"], in: dir)
+        XCTAssertEqual(bad.code, 2)
+        XCTAssert(bad.stderr.contains("--weights wants f32 or bf16, got 'fp8'"), bad.stderr)
+
+        let bench = rlhf(["bench", "sample", "--config", "tiny", "--batch", "1", "--weights", "f32", "--weights", "bf16", "--iters", "1"], in: dir)
+        XCTAssertEqual(bench.code, 0, bench.stderr)
+        let lines = bench.stdout.split(separator: "\n").map { try! JSONParser.parse(Array($0.utf8)).objectValue! }
+        XCTAssertEqual(lines.map { $0["weights"]?.stringValue }, ["f32", "bf16"])
+        let bytes = lines.compactMap { $0["weight_bytes_per_token"]?.intValue }
+        // tiny: the bf16 line saves 2 bytes on each of 512 * 128 + 4 * (4 * 128^2 + 2 * 128 * 512) matrix weights.
+        XCTAssertEqual(bytes.count, 2)
+        XCTAssertEqual(bytes[0] - bytes[1], 2 * 851_968)
+    }
+
     func testRefusalsAndUsageErrors() throws {
         let dir = TemporaryDirectory("sample-cli")
         try FileManager.default.createDirectory(atPath: dir.file("pickled"), withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ import RLHFModel
 struct BenchSampleCommand: Command {
     static let name = "bench sample"
     static let abstract = "Measure sampling new tokens/s (tiny, small, gpt2; batch 1 and 16)"
-    static let usage = "rlhf bench sample [--config tiny|small|gpt2 ...] [--batch N ...] [--iters N] [--threads N]"
+    static let usage = "rlhf bench sample [--config tiny|small|gpt2 ...] [--batch N ...] [--weights f32|bf16 ...] [--iters N] [--threads N]"
     static let discussion = """
     One JSON line per (config, batch): new tokens/s (median, min, max over timed sample() calls after one
     warm-up call; each call prefills the prompts and samples 96 tokens per sequence), the seconds spent
@@ -17,10 +17,13 @@ struct BenchSampleCommand: Command {
     Batch-1 lines also carry the bytes of weights read per token, the memory read rate measured in the
     same run (GB/s, all threads) and the cap it sets (tokens/s if decoding did nothing but read the
     weights), and the fraction of that cap reached. Run the anchor beside it, not at another time.
+    --weights bf16 measures a Sampler holding its matrices in bfloat16 (half the bytes per token; the
+    line says "weights": "bf16"); the default and the anchor's comparison is f32.
     """
     static let options: [OptionSpec] = [
         .repeating("--config", "NAME", "tiny, small or gpt2 (repeatable; default all three)"),
         .repeating("--batch", "N", "sequences per call (repeatable; default 1 and 16)"),
+        .repeating("--weights", "f32|bf16", "precision the sampler holds its matrices in (repeatable; default f32)"),
         .value("--iters", "N", "timed calls per line (default 3)"),
         .value("--threads", "N", "threads (default: all cores)"),
         .flag("--profile", "also print the time per kernel (stderr)"),
@@ -28,6 +31,7 @@ struct BenchSampleCommand: Command {
 
     let configs: [String]
     let batches: [Int]
+    let precisions: [SamplingWeights]
     let iterations: Int
     let threads: Int?
     let profile: Bool
@@ -41,6 +45,12 @@ struct BenchSampleCommand: Command {
             batches.append(b)
         }
         self.batches = batches.isEmpty ? [1, 16] : batches
+        var precisions: [SamplingWeights] = []
+        for text in arguments.strings("--weights") {
+            guard let precision = SamplingWeights(flag: text) else { throw UsageError("--weights wants f32 or bf16, got '\(text)'") }
+            precisions.append(precision)
+        }
+        self.precisions = precisions.isEmpty ? [.float32] : precisions
         iterations = try arguments.int("--iters", range: 1...1000) ?? 3
         threads = try arguments.int("--threads", range: 1...256)
         profile = arguments.flag("--profile")
@@ -57,8 +67,9 @@ struct BenchSampleCommand: Command {
             PeakMemory.reset()
             let model = try GPT2(config: config)
             model.initializeWeights(seed: 1)
+            for precision in precisions {
             let snapshotStart = DispatchTime.now().uptimeNanoseconds
-            let sampler = Sampler(model: model)
+            let sampler = Sampler(model: model, weights: precision)
             let snapshotSeconds = Double(DispatchTime.now().uptimeNanoseconds - snapshotStart) * 1e-9
             for B in batches {
                 var random = SeededRandom(seed: 3)
@@ -75,7 +86,7 @@ struct BenchSampleCommand: Command {
                 }
                 Profile.enabled = false
                 if profile {
-                    BenchProfile.say("\(name) batch \(B)", over: "\(rates.count) calls", nameWidth: 28,
+                    BenchProfile.say("\(name) batch \(B) \(precision.flag)", over: "\(rates.count) calls", nameWidth: 28,
                                      counted: { !$0.hasPrefix("sample.prefill") }, context)
                 }
                 rates.sort()
@@ -86,6 +97,7 @@ struct BenchSampleCommand: Command {
                 json.key("threads"); json.int(Parallel.threads)
                 json.key("batch"); json.int(B)
                 json.key("kernels"); json.string(ComputeInfo.decodeKernels)
+                json.key("weights"); json.string(precision.flag)
                 json.key("prompt_tokens"); json.int(promptLength)
                 json.key("new_tokens"); json.int(newTokens)
                 json.key("temperature"); json.double(1)
@@ -97,7 +109,8 @@ struct BenchSampleCommand: Command {
                 json.key("snapshot_seconds"); json.double((snapshotSeconds * 1000).rounded() / 1000)
                 if B == 1 {
                     // Every parameter is read once per token (the position table only one row of).
-                    let bytes = 4 * (model.layout.trunkCount - (config.contextLength - 1) * config.channels)
+                    let parameters = model.layout.trunkCount - (config.contextLength - 1) * config.channels
+                    let bytes = 4 * parameters - (precision == .bfloat16 ? 2 * Self.matrixWeights(config) : 0)
                     let readRate = bandwidth ?? MemoryBandwidth.readGBps()
                     bandwidth = readRate
                     let cap = readRate * 1e9 / Double(bytes)
@@ -111,7 +124,14 @@ struct BenchSampleCommand: Command {
                 try context.stdout.write(json.bytes)
                 try context.stdout.flush()
             }
+            }
         }
+    }
+
+    /// Weights in the matrices a bfloat16 sampler rounds: the tied embedding and each block's four.
+    static func matrixWeights(_ config: GPT2Config) -> Int {
+        let C = config.channels, I = config.innerSize
+        return config.vocabSize * C + config.layers * (4 * C * C + 2 * C * I)
     }
 
     private func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }

@@ -7,7 +7,7 @@ import RLHFTrain
 struct ChatCommand: Command {
     static let name = "chat"
     static let abstract = "Type a prompt, read the model's completion; one prompt at a time"
-    static let usage = "rlhf chat --model DIR [--temperature T] [--top-p P] [--top-k K] [--max-tokens N] [--seed S]"
+    static let usage = "rlhf chat --model DIR [--temperature T] [--top-p P] [--top-k K] [--max-tokens N] [--seed S] [--weights f32|bf16]"
     static let discussion = """
         Each line read from stdin is one prompt, encoded on its own as SFT and generate encode stored prompts
         (so type it as the store holds prompts, e.g. "Write a short review of the red kettle:"). The
@@ -22,6 +22,7 @@ struct ChatCommand: Command {
     let modelDirectory: String
     let settings: SamplingSettings
     let seed: UInt64
+    let weights: SamplingWeights
 
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
         guard let model = arguments.string("--model") else { throw UsageError("'rlhf chat' needs --model DIR") }
@@ -29,12 +30,13 @@ struct ChatCommand: Command {
         let sampling = try SamplingOptions(arguments, temperature: 0.7, topK: 0)
         settings = sampling.settings()
         seed = sampling.seed
+        weights = sampling.weights
     }
 
     func run(_ context: CommandContext) throws {
         let policy = try PolicyModel.load(modelDirectory, store: nil)
         let model = policy.model
-        let sampler = try PolicySampler(model: model, tokenizer: policy.tokenizer)
+        let sampler = try PolicySampler(model: model, tokenizer: policy.tokenizer, weights: weights)
         var settings = self.settings
         settings.maxNewTokens = min(settings.maxNewTokens, model.config.contextLength - 1)
         let interactive = context.stdinIsTerminal

@@ -12,7 +12,7 @@ struct GenerateCommand: Command {
     static let abstract = "Sample K completions per prompt from a model into the store, with provenance"
     static let usage = """
         rlhf generate --model DIR [--split SPLIT... | --prompts FILE] --samples K [--temperature T] [--top-p P]
-                          [--top-k K] [--max-tokens N] [--seed S] [--limit N] [--store PATH]
+                          [--top-k K] [--max-tokens N] [--seed S] [--weights f32|bf16] [--limit N] [--store PATH]
         """
     static let discussion = """
         Prompts: those of the given splits (default all), or the "prompt" of each line of a JSONL FILE (added
@@ -58,11 +58,14 @@ struct GenerateCommand: Command {
     }
 
     /// The arrival's settings: everything besides the checkpoint and the seed that decides the texts.
+    /// "weights" appears only for bf16, so float32 provenance reads as it always has.
     var settingsJSON: String {
-        JSONWriter.encode(.object(JSONObject([
+        var fields: [(String, JSONValue)] = [
             ("max_new_tokens", .int(sampling.maxTokens)), ("samples", .int(samples)), ("temperature", .double(sampling.temperature)),
             ("top_k", .int(sampling.topK)), ("top_p", .double(sampling.topP)),
-        ])))
+        ]
+        if sampling.weights != .float32 { fields.append(("weights", .string(sampling.weights.flag))) }
+        return JSONWriter.encode(.object(JSONObject(fields)))
     }
 
     func run(_ context: CommandContext) throws {
@@ -89,7 +92,7 @@ struct GenerateCommand: Command {
             try store.arrivalID(origin: .generated, checkpointID: checkpointID, settings: settingsJSON,
                                 seed: Int64(bitPattern: sampling.seed), now: now)
         }
-        let sampler = try PolicySampler(model: policy.model, tokenizer: policy.tokenizer)
+        let sampler = try PolicySampler(model: policy.model, tokenizer: policy.tokenizer, weights: sampling.weights)
         var added = 0, total = 0, notEnded = 0
         let start = DispatchTime.now().uptimeNanoseconds
         try sampler.sample(prompts: prompts, samples: samples, settings: settings, seed: sampling.seed) { batch in

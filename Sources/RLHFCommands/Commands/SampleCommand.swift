@@ -8,7 +8,7 @@ import RLHFTokenizer
 struct SampleCommand: Command {
     static let name = "sample"
     static let abstract = "Sample completions of a prompt from a model"
-    static let usage = "rlhf sample --model DIR --prompt TEXT [--samples K] [--temperature T] [--top-k K] [--top-p P] [--max-tokens N] [--seed S] [--tokenizer DIR] [--json]"
+    static let usage = "rlhf sample --model DIR --prompt TEXT [--samples K] [--temperature T] [--top-k K] [--top-p P] [--max-tokens N] [--seed S] [--weights f32|bf16] [--tokenizer DIR] [--json]"
     static let discussion = """
     DIR is a checkpoint of ours or a Hugging Face GPT-2 folder; the tokenizer is read from it
     (tokenizer.json, or encoder.json + vocab.bpe) unless --tokenizer names another folder. Defaults are
@@ -35,6 +35,7 @@ struct SampleCommand: Command {
     let samples: Int
     let settings: SamplingSettings
     let seed: UInt64
+    let weights: SamplingWeights
     let json: Bool
 
     init(_ arguments: ParsedArguments, context: CommandContext) throws {
@@ -52,6 +53,7 @@ struct SampleCommand: Command {
         let sampling = try SamplingOptions(arguments, temperature: 1, topK: 50)
         settings = sampling.settings()
         seed = sampling.seed
+        weights = sampling.weights
         json = arguments.flag("--json")
     }
 
@@ -74,7 +76,7 @@ struct SampleCommand: Command {
         var settings = self.settings
         settings.stopTokens = endOfText.map { [$0] } ?? []
         let requests = (0..<samples).map { SamplingRequest(prompt: ids, seed: seed, stream: UInt64($0)) }
-        let results = try Sampler(model: model).sample(requests, settings: settings)
+        let results = try Sampler(model: model, weights: weights).sample(requests, settings: settings)
         if let first = results.first, first.promptTokensDropped > 0 {
             context.say("note: the prompt lost its first \(first.promptTokensDropped) tokens to fit the context")
         }

@@ -31,7 +31,23 @@ enum DecodeKernels {
     static func dots(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int, rows R: Int,
                      w: PackedMatrix, panels: Range<Int>, bias: UnsafePointer<Float>?, gelu: Bool = false,
                      residual: UnsafePointer<Float>?, wide: Bool = CPUFeatures.avx512) {
-        let K = w.IC, OC = w.OC, width = PackedMatrix.width
+        switch w.storage {
+        case .float32(let base):
+            dots(out: out, ldOut: ldOut, x: x, ldX: ldX, rows: R, base: base, IC: w.IC, OC: w.OC, panels: panels,
+                 bias: bias, gelu: gelu, residual: residual, wide: wide)
+        case .bfloat16(let base):
+            dots(out: out, ldOut: ldOut, x: x, ldX: ldX, rows: R, base: base, IC: w.IC, OC: w.OC, panels: panels,
+                 bias: bias, gelu: gelu, residual: residual, wide: wide)
+        }
+    }
+
+    /// `dots` over panels of E (float32, or bfloat16 widened as loaded: the same chains of FMAs over the
+    /// widened weights). Specialised for each E, so the element type costs no call.
+    private static func dots<E: PanelElement>(out: UnsafeMutablePointer<Float>, ldOut: Int, x: UnsafePointer<Float>, ldX: Int,
+                                              rows R: Int, base: UnsafePointer<E>, IC K: Int, OC: Int, panels: Range<Int>,
+                                              bias: UnsafePointer<Float>?, gelu: Bool, residual: UnsafePointer<Float>?, wide: Bool) {
+        let width = PackedMatrix.width
+        @inline(__always) func panel(_ p: Int) -> UnsafePointer<E> { base + p * width * K }
         // Writes 8 outputs starting at j of row r (fewer at the matrix's edge).
         @inline(__always) func finish(_ r: Int, _ j: Int, _ value: SIMD8<Float>) {
             var v = value
@@ -56,7 +72,7 @@ enum DecodeKernels {
         @inline(__always) func fourRows(_ r: Int, _ p: Int, _ ks: Range<Int>, _ partial: UnsafeMutablePointer<Float>,
                                         prefetchAhead: Int) {
             let x0 = x + r * ldX, x1 = x0 + ldX, x2 = x1 + ldX, x3 = x2 + ldX
-            var q = w.panel(p) + ks.lowerBound * width
+            var q = panel(p) + ks.lowerBound * width
             var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
             var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
             if ks.lowerBound > 0 {
@@ -66,7 +82,7 @@ enum DecodeKernels {
             let ahead = prefetchAhead * width
             for k in ks {
                 if ahead > 0 { rlhf_prefetch(q + ahead) }
-                let w0 = load8(q), w1 = load8(q + 8)
+                let w0 = E.load8(q), w1 = E.load8(q + 8)
                 let b0 = SIMD8<Float>(repeating: x0[k]), b1 = SIMD8<Float>(repeating: x1[k])
                 multiplyAdd(&a00, b0, w0); multiplyAdd(&a01, b0, w1)
                 multiplyAdd(&a10, b1, w0); multiplyAdd(&a11, b1, w1)
@@ -87,17 +103,17 @@ enum DecodeKernels {
         // Row r against panels p ..< p+4.
         @inline(__always) func fourPanels(_ r: Int, _ p: Int) {
             let xr = x + r * ldX
-            var q0 = w.panel(p), q1 = w.panel(p + 1), q2 = w.panel(p + 2), q3 = w.panel(p + 3)
+            var q0 = panel(p), q1 = panel(p + 1), q2 = panel(p + 2), q3 = panel(p + 3)
             var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
             var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
             let ahead = DecodeKernels.singleRowPrefetch * width
             for k in 0..<K {
                 if ahead > 0 { rlhf_prefetch(q0 + ahead); rlhf_prefetch(q1 + ahead); rlhf_prefetch(q2 + ahead); rlhf_prefetch(q3 + ahead) }
                 let b = SIMD8<Float>(repeating: xr[k])
-                multiplyAdd(&a00, b, load8(q0)); multiplyAdd(&a01, b, load8(q0 + 8))
-                multiplyAdd(&a10, b, load8(q1)); multiplyAdd(&a11, b, load8(q1 + 8))
-                multiplyAdd(&a20, b, load8(q2)); multiplyAdd(&a21, b, load8(q2 + 8))
-                multiplyAdd(&a30, b, load8(q3)); multiplyAdd(&a31, b, load8(q3 + 8))
+                multiplyAdd(&a00, b, E.load8(q0)); multiplyAdd(&a01, b, E.load8(q0 + 8))
+                multiplyAdd(&a10, b, E.load8(q1)); multiplyAdd(&a11, b, E.load8(q1 + 8))
+                multiplyAdd(&a20, b, E.load8(q2)); multiplyAdd(&a21, b, E.load8(q2 + 8))
+                multiplyAdd(&a30, b, E.load8(q3)); multiplyAdd(&a31, b, E.load8(q3 + 8))
                 q0 += width; q1 += width; q2 += width; q3 += width
             }
             let j = p * width
@@ -107,11 +123,11 @@ enum DecodeKernels {
         // Row r against panel p alone.
         @inline(__always) func onePanel(_ r: Int, _ p: Int) {
             let xr = x + r * ldX
-            var q = w.panel(p)
+            var q = panel(p)
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
             for k in 0..<K {
                 let b = SIMD8<Float>(repeating: xr[k])
-                multiplyAdd(&a0, b, load8(q)); multiplyAdd(&a1, b, load8(q + 8))
+                multiplyAdd(&a0, b, E.load8(q)); multiplyAdd(&a1, b, E.load8(q + 8))
                 q += width
             }
             finish(r, p * width, a0); finish(r, p * width + 8, a1)
@@ -153,8 +169,8 @@ enum DecodeKernels {
                                 let k1 = min(K, k0 + step)
                                 var block = r
                                 while block < r1 {
-                                    AVX512Kernels.eightRowsTwoPanels(x: x + block * ldX, ldX: ldX, panel0: w.panel(p),
-                                                                     panel1: w.panel(p + 1), ks: k0..<k1,
+                                    E.eightRowsTwoPanels(x: x + block * ldX, ldX: ldX, panel0: panel(p),
+                                                         panel1: panel(p + 1), ks: k0..<k1,
                                                                      sums: partial + (block - r) * 2 * width,
                                                                      prefetchAhead: split || block == r ? prefetchDistance : 0,
                                                                      prefetchFirst: !split || block == r,

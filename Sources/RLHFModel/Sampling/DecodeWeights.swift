@@ -1,9 +1,12 @@
 /// The model's matrices repacked once into PackedMatrix panels for the decoding kernels
-/// (DecodeKernels.swift). A snapshot: after the model's parameters change (an optimizer step), build a
-/// new `Sampler`. Costs one more copy of every matrix including the tied head (gpt2: 124M floats,
-/// 497 MB); embeddings, biases and LayerNorms are read from the model.
+/// (DecodeKernels.swift), in float32 or rounded to bfloat16 (`SamplingWeights`). A snapshot: after the
+/// model's parameters change (an optimizer step), build a new `Sampler`. Costs one more copy of every
+/// matrix including the tied head (gpt2: 124M weights, 497 MB in float32, 249 MB in bfloat16);
+/// embeddings, biases and LayerNorms are read from the model.
 final class DecodeWeights {
-    let storage: FloatBuffer
+    let precision: SamplingWeights
+    /// Holds the panels (float32 or bfloat16 elements).
+    private let storage: UnsafeMutableRawPointer
     private let qkv: [PackedMatrix]                  // per layer, (C -> 3C)
     private let attentionProjection: [PackedMatrix]  // (C -> C)
     private let fc: [PackedMatrix]                   // (C -> I)
@@ -16,29 +19,48 @@ final class DecodeWeights {
     func fc(_ l: Int) -> PackedMatrix { fc[l] }
     func fcProjection(_ l: Int) -> PackedMatrix { fcProjection[l] }
 
-    init(_ model: GPT2) {
+    init(_ model: GPT2, precision: SamplingWeights = .float32) {
+        self.precision = precision
         let C = model.config.channels, L = model.config.layers, I = model.config.innerSize, V = model.config.vocabSize
         let shapes = [(C, 3 * C), (C, C), (C, I), (I, C)]
         let perLayer = shapes.reduce(0) { $0 + PackedMatrix.count(IC: $1.0, OC: $1.1) }
-        storage = FloatBuffer(count: L * perLayer + PackedMatrix.count(IC: C, OC: V))
-        var next = storage.pointer
-        func take(IC: Int, OC: Int) -> (UnsafeMutablePointer<Float>, PackedMatrix) {
-            defer { next += PackedMatrix.count(IC: IC, OC: OC) }
-            return (next, PackedMatrix(pointer: next, IC: IC, OC: OC))
-        }
+        let elements = L * perLayer + PackedMatrix.count(IC: C, OC: V)
         let p = model.params
-        var matrices: [[PackedMatrix]] = [[], [], [], []]
         let sources = [p.qkvw, p.attprojw, p.fcw, p.fcprojw]
-        for l in 0..<L {
-            for (i, (IC, OC)) in shapes.enumerated() {
-                let (destination, matrix) = take(IC: IC, OC: OC)
-                PackedMatrix.pack(inputMajor: sources[i] + l * IC * OC, IC: IC, OC: OC, into: destination)
-                matrices[i].append(matrix)
+        // Lays every matrix out in one allocation of E, blocks in order, then the head.
+        func pack<E: PanelElement>(_: E.Type, _ make: (UnsafePointer<E>, Int, Int) -> PackedMatrix)
+            -> (UnsafeMutableRawPointer, [[PackedMatrix]], PackedMatrix) {
+            let base = UnsafeMutablePointer<E>.allocate(capacity: elements)
+            var next = base
+            var matrices: [[PackedMatrix]] = [[], [], [], []]
+            for l in 0..<L {
+                for (i, (IC, OC)) in shapes.enumerated() {
+                    PackedMatrix.pack(inputMajor: sources[i] + l * IC * OC, IC: IC, OC: OC, into: next)
+                    matrices[i].append(make(next, IC, OC))
+                    next += PackedMatrix.count(IC: IC, OC: OC)
+                }
             }
+            PackedMatrix.pack(outputMajor: p.wte, IC: C, OC: V, into: next)
+            return (UnsafeMutableRawPointer(base), matrices, make(next, C, V))
         }
-        qkv = matrices[0]; attentionProjection = matrices[1]; fc = matrices[2]; fcProjection = matrices[3]
-        let (destination, matrix) = take(IC: C, OC: V)
-        PackedMatrix.pack(outputMajor: p.wte, IC: C, OC: V, into: destination)
-        head = matrix
+        let packed = switch precision {
+        case .float32: pack(Float.self) { PackedMatrix(pointer: $0, IC: $1, OC: $2) }
+        case .bfloat16: pack(BFloat16.self) { PackedMatrix(bfloat16: $0, IC: $1, OC: $2) }
+        }
+        storage = packed.0
+        qkv = packed.1[0]; attentionProjection = packed.1[1]; fc = packed.1[2]; fcProjection = packed.1[3]
+        head = packed.2
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The token embedding row as the snapshot's model has it: wte's row, rounded like the head when
+    /// the matrices are bfloat16 (wte is one tensor: the rounded model embeds with the rounded rows).
+    func embed(_ model: GPT2, token: Int, into out: UnsafeMutablePointer<Float>) {
+        let C = model.config.channels, row = model.params.wte + token * C
+        switch precision {
+        case .float32: out.update(from: row, count: C)
+        case .bfloat16: for c in 0..<C { out[c] = BFloat16.rounded(row[c]) }
+        }
     }
 }

@@ -82,7 +82,7 @@ final class IncrementalDecoder {
         precondition(R <= capacity && logitRows.count <= cache.B, "more rows than the decoder was made for")
         let p = model.params, w = weights
         for r in 0..<R {
-            (x + r * C).update(from: p.wte + tokens[r] * C, count: C)
+            w.embed(model, token: tokens[r], into: x + r * C)
             vectorAdd(x + r * C, p.wpe + positions[r] * C, C)
         }
         for l in 0..<config.layers {

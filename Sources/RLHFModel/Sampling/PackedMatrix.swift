@@ -1,39 +1,52 @@
 /// A weight matrix repacked for the decoding kernels (DecodeKernels.swift): outputs in panels of 16,
 /// each panel stored input by input, `[panel][input][16]`, the last panel padded with zeros. A kernel
-/// then streams one panel front to back (one 64-byte line per input) and keeps its 16 outputs in two
-/// 8-wide registers per row.
+/// then streams one panel front to back (one 64-byte line per input, half a line in bfloat16) and keeps
+/// its 16 outputs in two 8-wide registers per row.
 struct PackedMatrix {
     static let width = 16
-    let pointer: UnsafePointer<Float>
+    /// The panels' floats, or their bfloat16 roundings (`SamplingWeights.bfloat16`: half the bytes to
+    /// stream per token; the kernels widen each weight back to a float before multiplying).
+    enum Panels {
+        case float32(UnsafePointer<Float>)
+        case bfloat16(UnsafePointer<BFloat16>)
+    }
+    let storage: Panels
     /// Inputs (the reduction length) and outputs.
     let IC: Int
     let OC: Int
 
+    init(pointer: UnsafePointer<Float>, IC: Int, OC: Int) {
+        storage = .float32(pointer)
+        self.IC = IC
+        self.OC = OC
+    }
+
+    init(bfloat16 pointer: UnsafePointer<BFloat16>, IC: Int, OC: Int) {
+        storage = .bfloat16(pointer)
+        self.IC = IC
+        self.OC = OC
+    }
+
     var panels: Int { PackedMatrix.panels(OC) }
     static func panels(_ OC: Int) -> Int { (OC + width - 1) / width }
-    /// Floats a packed (IC, OC) matrix takes.
+    /// Elements a packed (IC, OC) matrix takes.
     static func count(IC: Int, OC: Int) -> Int { panels(OC) * width * IC }
 
-    /// Panel p's 16 floats for input 0; input k's are `16 * k` further.
-    @inline(__always)
-    func panel(_ p: Int) -> UnsafePointer<Float> { pointer + p * PackedMatrix.width * IC }
-
     /// Packs a Conv1D weight, input-major (IC, OC), into `destination`.
-    static func pack(inputMajor source: UnsafePointer<Float>, IC: Int, OC: Int, into destination: UnsafeMutablePointer<Float>) {
+    static func pack<E: PanelElement>(inputMajor source: UnsafePointer<Float>, IC: Int, OC: Int, into destination: UnsafeMutablePointer<E>) {
         Parallel.forRanges(panels(OC), minimum: 8) { range in
             for p in range {
                 let panel = destination + p * width * IC, j0 = p * width, columns = min(width, OC - j0)
                 for k in 0..<IC {
-                    let row = panel + k * width
-                    row.update(from: source + k * OC + j0, count: columns)
-                    if columns < width { (row + columns).update(repeating: 0, count: width - columns) }
+                    let row = panel + k * width, from = source + k * OC + j0
+                    for c in 0..<width { row[c] = E(c < columns ? from[c] : 0) }
                 }
             }
         }
     }
 
     /// Packs an output-major (OC, IC) matrix (the tied LM head, `wte`) into `destination`.
-    static func pack(outputMajor source: UnsafePointer<Float>, IC: Int, OC: Int, into destination: UnsafeMutablePointer<Float>) {
+    static func pack<E: PanelElement>(outputMajor source: UnsafePointer<Float>, IC: Int, OC: Int, into destination: UnsafeMutablePointer<E>) {
         Parallel.forRanges(panels(OC), minimum: 8) { range in
             for p in range {
                 let panel = destination + p * width * IC
@@ -41,9 +54,9 @@ struct PackedMatrix {
                     let j = p * width + c
                     if j < OC {
                         let row = source + j * IC
-                        for k in 0..<IC { panel[k * width + c] = row[k] }
+                        for k in 0..<IC { panel[k * width + c] = E(row[k]) }
                     } else {
-                        for k in 0..<IC { panel[k * width + c] = 0 }
+                        for k in 0..<IC { panel[k * width + c] = E(0) }
                     }
                 }
             }

@@ -28,9 +28,12 @@ public final class Sampler {
     private var spare: IncrementalDecoder?
     private let spareLock = NSLock()
 
-    public init(model: GPT2) {
+    /// The precision the weights are held in for decoding (`SamplingWeights`: float32 is the model exactly).
+    public var precision: SamplingWeights { weights.precision }
+
+    public init(model: GPT2, weights precision: SamplingWeights = .float32) {
         self.model = model
-        weights = DecodeWeights(model)
+        weights = DecodeWeights(model, precision: precision)
     }
 
     /// Prompt i draws from `SeededRandom(seed: seed, stream: i)`.
