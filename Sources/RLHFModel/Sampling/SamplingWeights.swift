@@ -1,7 +1,7 @@
 /// The precision a Sampler holds its weight matrices in.
 ///
-/// - `float32`: the model exactly. The default, and what PPO's rollouts and the reward model's
-///   normalisation use: their log-probabilities must be the trained policy's.
+/// - `float32`: the model exactly. The default, and what the reward model's normalisation uses (PPO's
+///   rollouts will): their log-probabilities must be the trained policy's.
 /// - `bfloat16`: every matrix (the four of each block and the tied token embedding, also where it is
 ///   read as an embedding) rounded to bfloat16; biases, LayerNorms and the position table stay float32
 ///   and every operation is float32. Batch-1 decoding streams every weight from memory per token, so half
