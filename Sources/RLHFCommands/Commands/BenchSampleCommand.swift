@@ -67,7 +67,8 @@ struct BenchSampleCommand: Command {
             PeakMemory.reset()
             let model = try GPT2(config: config)
             model.initializeWeights(seed: 1)
-            for precision in precisions {
+            for (index, precision) in precisions.enumerated() {
+            if index > 0 { PeakMemory.reset() }   // each precision's line its own peak
             let snapshotStart = DispatchTime.now().uptimeNanoseconds
             let sampler = Sampler(model: model, weights: precision)
             let snapshotSeconds = Double(DispatchTime.now().uptimeNanoseconds - snapshotStart) * 1e-9
@@ -86,7 +87,7 @@ struct BenchSampleCommand: Command {
                 }
                 Profile.enabled = false
                 if profile {
-                    BenchProfile.say("\(name) batch \(B) \(precision.flag)", over: "\(rates.count) calls", nameWidth: 28,
+                    BenchProfile.say("\(name) batch \(B)" + (precision == .float32 ? "" : " \(precision.flag)"), over: "\(rates.count) calls", nameWidth: 28,
                                      counted: { !$0.hasPrefix("sample.prefill") }, context)
                 }
                 rates.sort()
