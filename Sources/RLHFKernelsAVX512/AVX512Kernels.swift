@@ -18,18 +18,14 @@ public enum AVX512Kernels {
     /// sums (8 rows x 32 floats: panel 0's 16 outputs, then panel 1's) += x[r, k] * panel[k, :] for
     /// k in `ks`, rows r = 0..<8 of x at stride ldX; starts from zero instead when `ks` starts at 0.
     /// Panels are laid out input by input, 16 floats each (RLHFModel's PackedMatrix).
-    @inline(never)
     /// `prefetchAhead` > 0 asks for the lines of the first and/or second panel that many inputs ahead
     /// (two blocks of rows over the same chunk of weights each ask for one panel's next lines).
+    @inline(never)
     public static func eightRowsTwoPanels(x: UnsafePointer<Float>, ldX: Int, panel0: UnsafePointer<Float>,
                                           panel1: UnsafePointer<Float>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
                                           prefetchAhead: Int = 0, prefetchFirst: Bool = true, prefetchSecond: Bool = true) {
-        #if RLHF_AVX512
         kernel(x: x, ldX: ldX, panel0: panel0, panel1: panel1, ks: ks, sums: sums, prefetchAhead: prefetchAhead,
                prefetchFirst: prefetchFirst, prefetchSecond: prefetchSecond)
-        #else
-        preconditionFailure("AVX512Kernels called in a build without them; check `compiled` first")
-        #endif
     }
 
     /// The same over panels of bfloat16 weights (the bits of RLHFModel's BFloat16), each widened to a
@@ -38,21 +34,17 @@ public enum AVX512Kernels {
     public static func eightRowsTwoPanels(x: UnsafePointer<Float>, ldX: Int, bfloat16Panel0 panel0: UnsafePointer<UInt16>,
                                           panel1: UnsafePointer<UInt16>, ks: Range<Int>, sums: UnsafeMutablePointer<Float>,
                                           prefetchAhead: Int = 0, prefetchFirst: Bool = true, prefetchSecond: Bool = true) {
-        #if RLHF_AVX512
         kernel(x: x, ldX: ldX, panel0: panel0, panel1: panel1, ks: ks, sums: sums, prefetchAhead: prefetchAhead,
                prefetchFirst: prefetchFirst, prefetchSecond: prefetchSecond)
-        #else
-        preconditionFailure("AVX512Kernels called in a build without them; check `compiled` first")
-        #endif
     }
 
-    #if RLHF_AVX512
     /// The kernel over panels of E (a protocol, not a closure: a closure stayed a call per load). Named
     /// apart from the entry points: with their name, the float entry point resolved to itself.
     @inline(__always)
     static func kernel<E: Weight16>(x: UnsafePointer<Float>, ldX: Int, panel0: UnsafePointer<E>, panel1: UnsafePointer<E>,
-                                                ks: Range<Int>, sums: UnsafeMutablePointer<Float>, prefetchAhead: Int,
-                                                prefetchFirst: Bool, prefetchSecond: Bool) {
+                                    ks: Range<Int>, sums: UnsafeMutablePointer<Float>, prefetchAhead: Int,
+                                    prefetchFirst: Bool, prefetchSecond: Bool) {
+        #if RLHF_AVX512
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
         }
@@ -92,11 +84,12 @@ public enum AVX512Kernels {
         store(sums + 64, a20); store(sums + 80, a21); store(sums + 96, a30); store(sums + 112, a31)
         store(sums + 128, a40); store(sums + 144, a41); store(sums + 160, a50); store(sums + 176, a51)
         store(sums + 192, a60); store(sums + 208, a61); store(sums + 224, a70); store(sums + 240, a71)
+        #else
+        preconditionFailure("AVX512Kernels called in a build without them; check `compiled` first")
+        #endif
     }
-    #endif
 }
 
-#if RLHF_AVX512
 /// A panel element the kernel reads 16 of at a time as floats.
 protocol Weight16 {
     static func load16(_ p: UnsafePointer<Self>) -> SIMD16<Float>
@@ -118,4 +111,3 @@ extension UInt16: Weight16 {
         return unsafeBitCast(widened &<< 16, to: SIMD16<Float>.self)
     }
 }
-#endif

@@ -30,12 +30,13 @@ struct SamplingOptions {
         self.topK = try arguments.int("--top-k", range: 0...Int(Int32.max)) ?? topK
         maxTokens = try arguments.int("--max-tokens", range: 1...1_000_000) ?? 64
         seed = try arguments.uint64("--seed") ?? 0
-        if let text = arguments.string("--weights") {
-            guard let weights = SamplingWeights(flag: text) else { throw UsageError("--weights wants f32 or bf16, got '\(text)'") }
-            self.weights = weights
-        } else {
-            weights = .float32
-        }
+        weights = try arguments.string("--weights").map(Self.weights) ?? .float32
+    }
+
+    /// A `--weights` value (`rlhf bench sample` reads its repeated flag through this too).
+    static func weights(_ text: String) throws -> SamplingWeights {
+        guard let weights = SamplingWeights(flag: text) else { throw UsageError("--weights wants f32 or bf16, got '\(text)'") }
+        return weights
     }
 
     /// The sampler's settings, with at most `maxNewTokens` new tokens (default: --max-tokens).

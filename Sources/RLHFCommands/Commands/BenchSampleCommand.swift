@@ -45,11 +45,7 @@ struct BenchSampleCommand: Command {
             batches.append(b)
         }
         self.batches = batches.isEmpty ? [1, 16] : batches
-        var precisions: [SamplingWeights] = []
-        for text in arguments.strings("--weights") {
-            guard let precision = SamplingWeights(flag: text) else { throw UsageError("--weights wants f32 or bf16, got '\(text)'") }
-            precisions.append(precision)
-        }
+        let precisions = try arguments.strings("--weights").map(SamplingOptions.weights)
         self.precisions = precisions.isEmpty ? [.float32] : precisions
         iterations = try arguments.int("--iters", range: 1...1000) ?? 3
         threads = try arguments.int("--threads", range: 1...256)
